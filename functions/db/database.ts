@@ -1,0 +1,83 @@
+import { PGlite } from "@electric-sql/pglite";
+import { neonConfig, Pool } from "@neondatabase/serverless";
+import { sql } from "drizzle-orm";
+import { drizzle as drizzleNeon } from "drizzle-orm/neon-serverless";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import ws from "ws";
+import { isLoopbackHost, type LocalWebSocketPipe, startLocalWebSocketPipe } from "./local-websocket-pipe";
+import { type Schema, schema } from "./schema";
+
+/** The drizzle database every function uses, whichever engine is underneath. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface DatabaseHandle {
+  db: Database;
+  /** "postgres" (Neon driver over WebSocket) or "pglite" (embedded). */
+  kind: "postgres" | "pglite";
+  /** A short description for logs, without credentials. */
+  label: string;
+  close(): Promise<void>;
+}
+
+export interface DatabaseSettings {
+  /**
+   * `postgres://…` / `postgresql://…` for a Postgres server (Neon or local), `memory:` for an
+   * in-memory PGlite, `pglite:<dir>` for PGlite persisted in a directory.
+   */
+  url: string;
+  /** Pool size for a Postgres server; a Lambda serves one request at a time. */
+  maxConnections?: number;
+}
+
+export async function openDatabase(settings: DatabaseSettings): Promise<DatabaseHandle> {
+  const { url } = settings;
+  if (url === "memory:" || url.startsWith("pglite:")) {
+    const dataDir = url === "memory:" ? undefined : url.slice("pglite:".length);
+    const client = await PGlite.create(dataDir ? { dataDir } : {});
+    return {
+      db: drizzlePglite({ client, schema }) as unknown as Database,
+      kind: "pglite",
+      label: dataDir ? `PGlite (${dataDir})` : "PGlite (in memory)",
+      close: () => client.close(),
+    };
+  }
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new Error("DATABASE_URL must start with postgres://, postgresql://, pglite: or memory:");
+  }
+  const parsed = new URL(url);
+  await configureNeonDriver(parsed.hostname);
+  const pool = new Pool({
+    connectionString: url,
+    max: settings.maxConnections ?? 4,
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client that loses its socket must not crash the process.
+  pool.on("error", () => {});
+  return {
+    db: drizzleNeon({ client: pool, schema }) as unknown as Database,
+    kind: "postgres",
+    label: `Postgres (${parsed.hostname}${parsed.port ? `:${parsed.port}` : ""}${parsed.pathname})`,
+    close: () => pool.end(),
+  };
+}
+
+let localPipe: Promise<LocalWebSocketPipe> | undefined;
+
+/** Neon over WSS for real hosts; for a loopback server, the same driver through the local pipe. */
+async function configureNeonDriver(hostname: string): Promise<void> {
+  neonConfig.webSocketConstructor = ws;
+  if (!isLoopbackHost(hostname)) return;
+  localPipe ??= startLocalWebSocketPipe();
+  const { port } = await localPipe;
+  neonConfig.wsProxy = (host, pgPort) => `127.0.0.1:${port}/v2?address=${host}:${pgPort}`;
+  neonConfig.useSecureWebSocket = false;
+  neonConfig.pipelineConnect = false;
+  neonConfig.pipelineTLS = false;
+  neonConfig.forceDisablePgSSL = true;
+}
+
+/** Throws when the database cannot answer; used by health checks. */
+export async function pingDatabase(db: Database): Promise<void> {
+  await db.execute(sql`select 1`);
+}

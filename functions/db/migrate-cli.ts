@@ -1,0 +1,18 @@
+import { openDatabase } from "./database";
+import { runMigrations } from "./migrate";
+
+const url = process.env.DATABASE_URL;
+if (!url) {
+  console.error("db:migrate needs DATABASE_URL (postgres://…, pglite:<dir> or memory:)");
+  process.exit(1);
+}
+const database = await openDatabase({ url });
+try {
+  const result = await runMigrations(database.db);
+  console.log(JSON.stringify({ msg: "migrations applied", database: database.label, ...result }));
+} catch (error) {
+  console.error(`db:migrate failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await database.close();
+}

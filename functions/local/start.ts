@@ -1,0 +1,1 @@
+console.log("npm start: the local stack is not built yet (see the local-stack issue).");
