@@ -2,7 +2,13 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["functions/**/*.test.ts", "infra/**/*.test.ts", "site/tests/**/*.test.ts", "load/**/*.test.ts", "specs/**/*.test.ts"],
+    include: [
+      "functions/**/*.test.ts",
+      "infra/**/*.test.ts",
+      "site/tests/**/*.test.ts",
+      "load/**/*.test.ts",
+      "specs/**/*.test.ts",
+    ],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     coverage: {
@@ -11,7 +17,12 @@ export default defineConfig({
       reporter: ["text-summary"],
       // The token verifier is the security boundary: every line and branch must be exercised.
       thresholds: {
-        "functions/authorizer/verify-access-token.ts": { lines: 100, branches: 100, functions: 100, statements: 100 },
+        "functions/authorizer/verify-access-token.ts": {
+          lines: 100,
+          branches: 100,
+          functions: 100,
+          statements: 100,
+        },
       },
     },
   },

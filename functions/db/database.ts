@@ -5,7 +5,11 @@ import { drizzle as drizzleNeon } from "drizzle-orm/neon-serverless";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import ws from "ws";
-import { isLoopbackHost, type LocalWebSocketPipe, startLocalWebSocketPipe } from "./local-websocket-pipe";
+import {
+  isLoopbackHost,
+  type LocalWebSocketPipe,
+  startLocalWebSocketPipe,
+} from "./local-websocket-pipe";
 import { type Schema, schema } from "./schema";
 
 /** The drizzle database every function uses, whichever engine is underneath. */

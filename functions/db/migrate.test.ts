@@ -24,7 +24,15 @@ describe.each(ENGINES)("migrations on %s", (engine) => {
         sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
       ),
     ).map((row) => row.table_name);
-    expect(tables).toEqual(["account", "jwks", "rate_limit", "session", "task", "user", "verification"]);
+    expect(tables).toEqual([
+      "account",
+      "jwks",
+      "rate_limit",
+      "session",
+      "task",
+      "user",
+      "verification",
+    ]);
 
     const constraints = rowsOf<{ name: string; definition: string }>(
       await database.db.execute(sql`
@@ -32,7 +40,11 @@ describe.each(ENGINES)("migrations on %s", (engine) => {
         from pg_constraint where contype in ('f', 'c') order by conname`),
     );
     const byName = Object.fromEntries(constraints.map((c) => [c.name, c.definition]));
-    for (const fk of ["account_user_id_user_id_fk", "session_user_id_user_id_fk", "task_user_id_user_id_fk"]) {
+    for (const fk of [
+      "account_user_id_user_id_fk",
+      "session_user_id_user_id_fk",
+      "task_user_id_user_id_fk",
+    ]) {
       expect(byName[fk]).toMatch(/REFERENCES "?user"?\(id\) ON DELETE CASCADE/);
     }
     expect(byName.task_title_trimmed_length).toContain("btrim");
@@ -57,9 +69,13 @@ describe.each(ENGINES)("migrations on %s", (engine) => {
 
   it("enforces the task limits in the database itself", async () => {
     database = await createTestDatabase(engine);
-    await database.db.execute(sql`insert into "user" (id, name, email) values ('u1', 'U', 'u@example.com')`);
+    await database.db.execute(
+      sql`insert into "user" (id, name, email) values ('u1', 'U', 'u@example.com')`,
+    );
     const insert = (title: string, description: string | null) =>
-      database?.db.execute(sql`insert into task (user_id, title, description) values ('u1', ${title}, ${description})`);
+      database?.db.execute(
+        sql`insert into task (user_id, title, description) values ('u1', ${title}, ${description})`,
+      );
     await expect(insert("", null)).rejects.toThrow();
     await expect(insert(" padded ", null)).rejects.toThrow();
     await expect(insert("x".repeat(201), null)).rejects.toThrow();

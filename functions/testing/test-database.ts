@@ -46,7 +46,9 @@ if (!postgresReachable && isCI) {
   throw new Error(`CI=true but PostgreSQL at ${new URL(TEST_POSTGRES_URL).host} is unreachable`);
 }
 if (!postgresReachable) {
-  console.warn(`PostgreSQL at ${new URL(TEST_POSTGRES_URL).host} unreachable: Postgres suites skipped (PGlite still runs)`);
+  console.warn(
+    `PostgreSQL at ${new URL(TEST_POSTGRES_URL).host} unreachable: Postgres suites skipped (PGlite still runs)`,
+  );
 }
 
 /** The engines this run covers: PGlite always, PostgreSQL when reachable (always in CI). */
