@@ -26,25 +26,31 @@ export interface DatabaseHandle {
 
 export interface DatabaseSettings {
   /**
-   * `postgres://…` / `postgresql://…` for a Postgres server (Neon or local), `memory:` for an
-   * in-memory PGlite, `pglite:<dir>` for PGlite persisted in a directory.
+   * `postgres://…` / `postgresql://…` for a Postgres server (Neon or local); `memory:` for a
+   * fresh in-memory PGlite; `memory:<name>` for an in-memory PGlite shared by name within the
+   * process; `pglite:<dir>` for PGlite persisted in a directory (also shared within the process).
    */
   url: string;
   /** Pool size for a Postgres server; a Lambda serves one request at a time. */
   maxConnections?: number;
 }
 
+const sharedEmbedded = new Map<string, Promise<DatabaseHandle>>();
+
 export async function openDatabase(settings: DatabaseSettings): Promise<DatabaseHandle> {
   const { url } = settings;
-  if (url === "memory:" || url.startsWith("pglite:")) {
-    const dataDir = url === "memory:" ? undefined : url.slice("pglite:".length);
-    const client = await PGlite.create(dataDir ? { dataDir } : {});
-    return {
-      db: drizzlePglite({ client, schema }) as unknown as Database,
-      kind: "pglite",
-      label: dataDir ? `PGlite (${dataDir})` : "PGlite (in memory)",
-      close: () => client.close(),
-    };
+  if (url === "memory:") return openEmbedded(undefined);
+  if (url.startsWith("pglite:") || url.startsWith("memory:")) {
+    // One embedded engine per data directory (or named memory database) per process: the
+    // local stack's functions share it, as Lambdas would share a server.
+    let shared = sharedEmbedded.get(url);
+    if (!shared) {
+      shared = openEmbedded(url.startsWith("pglite:") ? url.slice("pglite:".length) : undefined);
+      sharedEmbedded.set(url, shared);
+      shared.catch(() => sharedEmbedded.delete(url));
+    }
+    const handle = await shared;
+    return { ...handle, close: async () => {} };
   }
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new Error("DATABASE_URL must start with postgres://, postgresql://, pglite: or memory:");
@@ -64,6 +70,25 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
     label: `Postgres (${parsed.hostname}${parsed.port ? `:${parsed.port}` : ""}${parsed.pathname})`,
     close: () => pool.end(),
   };
+}
+
+async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle> {
+  const client = await PGlite.create(dataDir ? { dataDir } : {});
+  return {
+    db: drizzlePglite({ client, schema }) as unknown as Database,
+    kind: "pglite",
+    label: dataDir ? `PGlite (${dataDir})` : "PGlite (in memory)",
+    close: () => client.close(),
+  };
+}
+
+/** Closes the shared embedded databases (the local stack calls this on shutdown). */
+export async function closeSharedDatabases(): Promise<void> {
+  const handles = await Promise.allSettled([...sharedEmbedded.values()]);
+  sharedEmbedded.clear();
+  for (const handle of handles) {
+    if (handle.status === "fulfilled") await handle.value.close();
+  }
 }
 
 let localPipe: Promise<LocalWebSocketPipe> | undefined;

@@ -1,4 +1,4 @@
-import { openDatabase } from "./database";
+import { closeSharedDatabases, openDatabase } from "./database";
 import { runMigrations } from "./migrate";
 
 const url = process.env.DATABASE_URL;
@@ -15,4 +15,5 @@ try {
   process.exitCode = 1;
 } finally {
   await database.close();
+  await closeSharedDatabases();
 }
