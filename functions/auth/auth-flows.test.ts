@@ -1,0 +1,198 @@
+import { eq } from "drizzle-orm";
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { account, session, user } from "../db/schema";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
+import { ACCESS_TOKEN_TTL_SECONDS, type Auth, createAuth } from "./create-auth";
+import {
+  type AuthCall,
+  accessToken,
+  authCaller,
+  SURFACES,
+  signUp,
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  TEST_PASSWORD,
+  testAuthSettings,
+  uniqueEmail,
+} from "./test-support";
+
+const cases = ENGINES.flatMap((engine) => SURFACES.map((surface) => [engine, surface] as const));
+
+describe.each(cases)("Better Auth flows on %s through %s", (engine, surface) => {
+  let database: TestDatabase;
+  let auth: Auth;
+  let call: AuthCall;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    auth = createAuth(testAuthSettings(database.db));
+    call = authCaller(auth, surface);
+  });
+  afterAll(async () => {
+    await database.dispose();
+  });
+
+  async function userRows(email: string) {
+    return database.db.select().from(user).where(eq(user.email, email));
+  }
+
+  it("signs up a user, stores user, credential account and session, and sets the session cookie", async () => {
+    const email = uniqueEmail("signup");
+    const response = await call("POST", "/sign-up/email", {
+      body: { email, password: TEST_PASSWORD, name: "Ada" },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { user: { id: string; email: string } };
+    expect(body.user.email).toBe(email);
+    const cookies = response.headers.getSetCookie();
+    expect(
+      cookies.some((cookie) => /^better-auth\.session_token=[^;]+;.*HttpOnly/i.test(cookie)),
+    ).toBe(true);
+
+    const [row] = await userRows(email);
+    expect(row?.id).toBe(body.user.id);
+    const accounts = await database.db
+      .select()
+      .from(account)
+      .where(eq(account.userId, body.user.id));
+    expect(accounts).toHaveLength(1);
+    expect(accounts[0]?.providerId).toBe("credential");
+    // The stored hash is scrypt's "salt:key" in hex, never the password.
+    expect(accounts[0]?.password).toMatch(/^[0-9a-f]{32}:[0-9a-f]{128}$/);
+    const sessions = await database.db
+      .select()
+      .from(session)
+      .where(eq(session.userId, body.user.id));
+    expect(sessions).toHaveLength(1);
+  });
+
+  it("signs in with the right password and answers 401 to a wrong one", async () => {
+    const email = uniqueEmail("signin");
+    await signUp(call, email);
+    const good = await call("POST", "/sign-in/email", { body: { email, password: TEST_PASSWORD } });
+    expect(good.status).toBe(200);
+    expect(good.headers.getSetCookie().join("\n")).toContain("better-auth.session_token=");
+
+    const bad = await call("POST", "/sign-in/email", {
+      body: { email, password: `${TEST_PASSWORD}!` },
+    });
+    expect(bad.status).toBe(401);
+    expect(bad.headers.getSetCookie()).toEqual([]);
+    const unknown = await call("POST", "/sign-in/email", {
+      body: { email: uniqueEmail("nobody"), password: TEST_PASSWORD },
+    });
+    expect(unknown.status).toBe(401);
+  });
+
+  it("refuses a second account for the same e-mail, whatever its case", async () => {
+    const email = uniqueEmail("duplicate");
+    const first = await signUp(call, email);
+    for (const again of [email, email.toUpperCase()]) {
+      const response = await call("POST", "/sign-up/email", {
+        body: { email: again, password: TEST_PASSWORD, name: "Again" },
+      });
+      expect(response.status).toBe(422);
+    }
+    const rows = await userRows(email);
+    expect(rows.map((row) => row.id)).toEqual([first.id]);
+  });
+
+  it.each([
+    ["too short", "a".repeat(7)],
+    ["too long", "a".repeat(129)],
+  ])("refuses a password that is %s and creates nothing", async (_label, password) => {
+    const email = uniqueEmail("weak");
+    const response = await call("POST", "/sign-up/email", {
+      body: { email, password, name: "Weak" },
+    });
+    expect(response.status).toBe(400);
+    expect(await userRows(email)).toHaveLength(0);
+  });
+
+  it("accepts passwords of exactly 8 and 128 characters", async () => {
+    for (const password of ["b".repeat(8), "c".repeat(128)]) {
+      await expect(signUp(call, uniqueEmail("edge"), password)).resolves.toMatchObject({
+        id: expect.any(String),
+      });
+    }
+  });
+
+  it("issues an EdDSA access token with the minimal claims that jose verifies against the JWKS", async () => {
+    const email = uniqueEmail("token");
+    const signedUp = await signUp(call, email);
+    const token = await accessToken(call, signedUp.cookie);
+
+    const header = decodeProtectedHeader(token);
+    expect(header.alg).toBe("EdDSA");
+    expect(typeof header.kid).toBe("string");
+    expect(Object.keys(header).sort()).toEqual(["alg", "kid"]);
+
+    const jwksResponse = await call("GET", "/jwks");
+    expect(jwksResponse.status).toBe(200);
+    const keySet = (await jwksResponse.json()) as JSONWebKeySet;
+    const published = keySet.keys.find((key) => key.kid === header.kid);
+    expect(published).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA" });
+    // Public half only.
+    expect(published).not.toHaveProperty("d");
+
+    const { payload } = await jwtVerify(token, createLocalJWKSet(keySet), {
+      algorithms: ["EdDSA"],
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+    });
+    expect(payload.sub).toBe(signedUp.id);
+    expect(payload.email).toBe(email);
+    expect(payload.name).toBe(email.split("@")[0]);
+    expect(Object.keys(payload).sort()).toEqual([
+      "aud",
+      "email",
+      "exp",
+      "iat",
+      "iss",
+      "name",
+      "sub",
+    ]);
+    expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(ACCESS_TOKEN_TTL_SECONDS);
+    expect(ACCESS_TOKEN_TTL_SECONDS).toBe(900);
+    const now = Math.floor(Date.now() / 1000);
+    expect(payload.iat).toBeGreaterThan(now - 120);
+    expect(payload.iat).toBeLessThanOrEqual(now + 5);
+  });
+
+  it("refuses a token to a caller without a session", async () => {
+    const response = await call("GET", "/token");
+    expect(response.status).toBe(401);
+  });
+
+  it("refuses state-changing calls from an untrusted origin", async () => {
+    const email = uniqueEmail("origin");
+    await signUp(call, email);
+    const response = await call("POST", "/sign-in/email", {
+      body: { email, password: TEST_PASSWORD },
+      headers: { origin: "https://attacker.example" },
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.getSetCookie()).toEqual([]);
+  });
+
+  it("keeps sessions in Postgres: signing out deletes the row and the cookie stops working", async () => {
+    const signedUp = await signUp(call, uniqueEmail("signout"));
+    const out = await call("POST", "/sign-out", { cookie: signedUp.cookie });
+    expect(out.status).toBe(200);
+    expect(await database.db.select().from(session).where(eq(session.userId, signedUp.id))).toEqual(
+      [],
+    );
+    expect((await call("GET", "/token", { cookie: signedUp.cookie })).status).toBe(401);
+  });
+
+  it("refuses a malformed e-mail with 400 and creates nothing", async () => {
+    const count = async () => (await database.db.select({ id: user.id }).from(user)).length;
+    const before = await count();
+    const response = await call("POST", "/sign-up/email", {
+      body: { email: "not-an-email", password: TEST_PASSWORD, name: "x" },
+    });
+    expect(response.status).toBe(400);
+    expect(await count()).toBe(before);
+  });
+});

@@ -1,0 +1,161 @@
+import { betterAuth } from "better-auth";
+import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { APIError, createAuthMiddleware } from "better-auth/api";
+import { jwt } from "better-auth/plugins/jwt";
+import type { Database } from "../db/database";
+import { account, jwks, rateLimit, session, user, verification } from "../db/schema";
+import { log } from "../shared/log";
+
+/** Better Auth is mounted here on the shared origin (CloudFront forwards /api/* to the HTTP API). */
+export const AUTH_BASE_PATH = "/api/auth";
+
+/** Access tokens live 15 minutes; the authorizer checks `exp`, so this bounds a stolen token. */
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+
+/** A new signing key is minted on the first token request after the current one is this old. */
+export const SIGNING_KEY_ROTATION_SECONDS = 30 * 24 * 60 * 60;
+
+/**
+ * How long a retired key stays in the JWKS. It must outlast every token the key signed
+ * (15 min) plus the authorizer's answer cache (60 s) and clock skew; an hour leaves a wide margin.
+ */
+export const SIGNING_KEY_GRACE_SECONDS = 60 * 60;
+
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 128;
+
+/**
+ * The request header the auth Lambda fills with the client address it derived from the event
+ * (CloudFront's viewer address or API Gateway's source IP), overwriting anything the client
+ * sent. Better Auth reads only this header, so rate-limit buckets cannot be picked by a client.
+ */
+export const CLIENT_IP_HEADER = "x-auth-client-ip";
+
+/** A fixed window: at most `max` requests per client IP and path in `window` seconds. */
+export interface RateLimitRule {
+  window: number;
+  max: number;
+}
+
+export interface RateLimitSettings {
+  /** false only for load tests against a local stack (AUTH_RATE_LIMIT=off). */
+  enabled: boolean;
+}
+
+/** Every other auth path: generous, it only stops floods. */
+export const DEFAULT_RATE_LIMIT: RateLimitRule = { window: 60, max: 100 };
+
+/** Stricter rules where passwords are guessed or accounts are mass-created. */
+export const STRICT_RATE_LIMITS: Readonly<Record<string, RateLimitRule>> = {
+  "/sign-in/email": { window: 60, max: 10 },
+  "/sign-up/email": { window: 60, max: 5 },
+};
+
+export interface AuthSettings {
+  db: Database;
+  /** BETTER_AUTH_SECRET: signs cookies and encrypts the stored private signing keys. */
+  secret: string;
+  /** The public origin of site and API, e.g. https://dxxxx.cloudfront.net. */
+  baseURL: string;
+  /** Origins allowed to call state-changing endpoints with the session cookie (the site origin). */
+  trustedOrigins: string[];
+  /** `iss` of every access token (the public origin). */
+  issuer: string;
+  /** `aud` of every access token (`${origin}/api`). */
+  audience: string;
+  /** Limits are on unless explicitly disabled. */
+  rateLimit?: RateLimitSettings;
+}
+
+/** The claims an access token carries besides the registered ones Better Auth adds. */
+export interface AccessTokenClaims {
+  email: string;
+  name: string;
+}
+
+/** Better Auth only warns about short secrets; a template should refuse them. */
+export const SECRET_MIN_LENGTH = 32;
+
+export function createAuth(settings: AuthSettings) {
+  if (settings.secret.length < SECRET_MIN_LENGTH) {
+    throw new Error(`BETTER_AUTH_SECRET must be at least ${SECRET_MIN_LENGTH} characters`);
+  }
+  const secureCookies = new URL(settings.baseURL).protocol === "https:";
+  return betterAuth({
+    appName: "auth-jwt-bridge",
+    secret: settings.secret,
+    baseURL: settings.baseURL,
+    basePath: AUTH_BASE_PATH,
+    trustedOrigins: settings.trustedOrigins,
+    database: drizzleAdapter(settings.db, {
+      provider: "pg",
+      schema: { user, session, account, verification, jwks, rateLimit },
+      // Sign-up writes the user and the credential account in one transaction.
+      transaction: true,
+    }),
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: PASSWORD_MIN_LENGTH,
+      maxPasswordLength: PASSWORD_MAX_LENGTH,
+      autoSignIn: true,
+    },
+    user: { deleteUser: { enabled: true } },
+    rateLimit: {
+      enabled: settings.rateLimit?.enabled ?? true,
+      // Lambda instances share no memory: counters live in Postgres.
+      storage: "database",
+      window: DEFAULT_RATE_LIMIT.window,
+      max: DEFAULT_RATE_LIMIT.max,
+      customRules: { ...STRICT_RATE_LIMITS },
+    },
+    advanced: {
+      useSecureCookies: secureCookies,
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+      // Explicit, because Better Auth skips both checks when NODE_ENV is "test".
+      disableOriginCheck: false,
+      disableCSRFCheck: false,
+    },
+    hooks: { before: requirePasswordToDeleteAccount },
+    telemetry: { enabled: false },
+    logger: {
+      // Better Auth's own messages only: its extra arguments can hold errors with SQL parameters.
+      log: (level, message) => {
+        if (level === "error") log.error("better-auth", { detail: message });
+        else if (level === "warn") log.warn("better-auth", { detail: message });
+      },
+    },
+    plugins: [
+      jwt({
+        jwks: {
+          keyPairConfig: { alg: "EdDSA", crv: "Ed25519" },
+          rotationInterval: SIGNING_KEY_ROTATION_SECONDS,
+          gracePeriod: SIGNING_KEY_GRACE_SECONDS,
+        },
+        jwt: {
+          issuer: settings.issuer,
+          audience: settings.audience,
+          expirationTime: `${ACCESS_TOKEN_TTL_SECONDS}s`,
+          // Better Auth sets `sub` to the user id itself; the site shows e-mail and name.
+          definePayload: ({ user }): AccessTokenClaims => ({ email: user.email, name: user.name }),
+        },
+      }),
+    ],
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;
+
+/**
+ * Every account here has a password, so deleting one always re-checks it (Better Auth would
+ * otherwise accept any session younger than a day).
+ */
+const requirePasswordToDeleteAccount = createAuthMiddleware(async (ctx) => {
+  if (ctx.path !== "/delete-user") return;
+  const password: unknown = (ctx.body as { password?: unknown } | undefined)?.password;
+  if (typeof password !== "string" || password.length === 0) {
+    throw new APIError("BAD_REQUEST", {
+      code: "PASSWORD_REQUIRED",
+      message: "Enter your password to delete your account",
+    });
+  }
+});

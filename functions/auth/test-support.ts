@@ -1,0 +1,114 @@
+import { randomBytes, randomInt } from "node:crypto";
+import type { Database } from "../db/database";
+import { gatewayResultToResponse, requestToGatewayEvent } from "../shared/gateway-event";
+import { createAuthLambda } from "./auth-lambda";
+import { AUTH_BASE_PATH, type Auth, type AuthSettings, CLIENT_IP_HEADER } from "./create-auth";
+
+/**
+ * Helpers for suites that need a real Better Auth instance on a test database (this folder's
+ * tests, and the authorizer and tasks suites that need genuine tokens).
+ */
+export const TEST_ORIGIN = "http://127.0.0.1:3000";
+export const TEST_ISSUER = TEST_ORIGIN;
+export const TEST_AUDIENCE = `${TEST_ORIGIN}/api`;
+export const TEST_PASSWORD = "correct horse battery";
+
+/** Settings as the deployed entry derives them, for an origin-local test stack. */
+export function testAuthSettings(
+  db: Database,
+  overrides: Partial<AuthSettings> = {},
+): AuthSettings {
+  return {
+    db,
+    secret: randomBytes(32).toString("base64url"),
+    baseURL: TEST_ORIGIN,
+    trustedOrigins: [TEST_ORIGIN],
+    issuer: TEST_ISSUER,
+    audience: TEST_AUDIENCE,
+    ...overrides,
+  };
+}
+
+/** "lambda": the API Gateway v2 event path the deployed function takes; "handler": auth.handler. */
+export type Surface = "lambda" | "handler";
+export const SURFACES: Surface[] = ["lambda", "handler"];
+
+export interface CallOptions {
+  body?: unknown;
+  /** A Cookie header value, e.g. from cookieHeader(). */
+  cookie?: string;
+  headers?: Record<string, string>;
+  /** The caller's address; a fresh random one per call unless given, so limits stay out of the way. */
+  sourceIp?: string;
+}
+
+export type AuthCall = (method: string, path: string, options?: CallOptions) => Promise<Response>;
+
+/** Calls Better Auth at `${AUTH_BASE_PATH}${path}` through the chosen surface, as the site would. */
+export function authCaller(auth: Auth, surface: Surface): AuthCall {
+  const lambda = createAuthLambda(auth);
+  return async (method, path, options = {}) => {
+    const sourceIp = options.sourceIp ?? randomAddress();
+    const headers: Record<string, string> = { origin: TEST_ORIGIN, ...options.headers };
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    if (options.cookie) headers.cookie = options.cookie;
+    if (surface === "handler") headers[CLIENT_IP_HEADER] = sourceIp;
+    const request = new Request(`${TEST_ORIGIN}${AUTH_BASE_PATH}${path}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    if (surface === "handler") return auth.handler(request);
+    const event = await requestToGatewayEvent(request, {
+      routeKey: "ANY /api/auth/{proxy+}",
+      pathParameters: { proxy: path.slice(1) },
+      sourceIp,
+    });
+    return gatewayResultToResponse(await lambda(event));
+  };
+}
+
+/** The Cookie header a browser would send back after this response. */
+export function cookieHeader(response: Response): string {
+  return response.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(";")[0] ?? "")
+    .filter((pair) => pair && !pair.endsWith("="))
+    .join("; ");
+}
+
+export interface SignedUpUser {
+  id: string;
+  email: string;
+  cookie: string;
+}
+
+export async function signUp(
+  call: AuthCall,
+  email: string,
+  password: string = TEST_PASSWORD,
+): Promise<SignedUpUser> {
+  const response = await call("POST", "/sign-up/email", {
+    body: { email, password, name: email.split("@")[0] },
+  });
+  if (response.status !== 200) {
+    throw new Error(`sign-up failed with ${response.status}: ${await response.text()}`);
+  }
+  const body = (await response.json()) as { user: { id: string } };
+  return { id: body.user.id, email, cookie: cookieHeader(response) };
+}
+
+/** A signed-in user's access token from GET /api/auth/token. */
+export async function accessToken(call: AuthCall, cookie: string): Promise<string> {
+  const response = await call("GET", "/token", { cookie });
+  if (response.status !== 200) throw new Error(`token request failed with ${response.status}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+export function uniqueEmail(label: string): string {
+  return `${label}-${randomBytes(4).toString("hex")}@example.com`;
+}
+
+function randomAddress(): string {
+  return `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+}
