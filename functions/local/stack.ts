@@ -1,0 +1,234 @@
+import { existsSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { closeSharedDatabases, type Database, openDatabase } from "../db/database";
+import { runMigrations } from "../db/migrate";
+import { FUNCTION_ENTRIES, GATEWAY_MAX_BODY_BYTES, ROUTES } from "../routes";
+import { log } from "../shared/log";
+import type { AuthorizerFunction } from "./authorizer-gate";
+import { lockDataDir, readOrCreateLocalSecret } from "./data-dir";
+import {
+  createLocalGateway,
+  type GatewayRoute,
+  gatewayError,
+  type LambdaFunction,
+} from "./gateway";
+import { type FetchHandler, toNodeListener } from "./node-listener";
+import { createPlaceholderSite, createStaticSite, type SiteHandler } from "./static-site";
+
+/**
+ * The whole product on one origin: the built site at /, the API under /api through the local
+ * API Gateway, running the very same Lambda entry files as production against PGlite (default,
+ * persisted in the data directory) or any Postgres through the Neon driver.
+ */
+export const REPOSITORY_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const DEFAULT_DATA_DIR = resolve(REPOSITORY_ROOT, ".data");
+export const SITE_DIST_DIR = resolve(REPOSITORY_ROOT, "site/dist");
+const DEFAULT_PORT = 3000;
+const HOST = "127.0.0.1";
+
+export interface ExtraRoutes {
+  routes: GatewayRoute[];
+  functions: Record<string, LambdaFunction>;
+}
+
+export interface LocalStackOptions {
+  /** 0 = ephemeral; default PORT or 3000. */
+  port?: number;
+  /** Default pglite:<dataDir>/pglite; `postgres://…` uses the Neon driver. */
+  databaseUrl?: string;
+  /** Default .data at the repository root. */
+  dataDir?: string;
+  /** BETTER_AUTH_SECRET; default: generated once into <dataDir>/better-auth-secret. */
+  secret?: string;
+  /** Serve site/dist at / (default true); a plain page says the API is up when there is none. */
+  serveSite?: boolean;
+  /** No per-request log lines. */
+  quiet?: boolean;
+  /** The origin browsers use when a proxy fronts the stack (npm run dev); default the stack's own. */
+  publicUrl?: string;
+  /** The static site's directory (default site/dist). */
+  siteDir?: string;
+  /** Local-only routes mounted on the same gateway, given the stack's database (the bench floor route). */
+  extraRoutes?: (context: { db: Database }) => ExtraRoutes;
+}
+
+export interface LocalStack {
+  /** The origin the stack serves, e.g. http://127.0.0.1:3000. */
+  url: string;
+  /** Which database it uses, without credentials. */
+  databaseLabel: string;
+  /** Migrations applied by this start (0 when the database was up to date). */
+  migrationsApplied: number;
+  close(): Promise<void>;
+}
+
+export class PortInUse extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} is already in use (another npm start?); set PORT to use another port`);
+    this.name = "PortInUse";
+  }
+}
+
+let stackCount = 0;
+// Entries read process.env while they load: one stack imports at a time.
+let importQueue: Promise<unknown> = Promise.resolve();
+
+function serialised<T>(task: () => Promise<T>): Promise<T> {
+  const run = importQueue.then(task, task);
+  importQueue = run.catch(() => undefined);
+  return run;
+}
+
+/** Imports a fresh instance of an entry file: the query makes it a new module per stack. */
+async function importHandler<T>(entry: string, stack: number): Promise<T> {
+  const url = `${pathToFileURL(resolve(REPOSITORY_ROOT, entry)).href}?stack=${stack}`;
+  let module: { handler?: unknown };
+  try {
+    module = (await import(url)) as { handler?: unknown };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`${entry} failed to load: ${reason}`);
+  }
+  if (typeof module.handler !== "function") throw new Error(`${entry} does not export handler`);
+  return module.handler as T;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolveListen, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      reject(error.code === "EADDRINUSE" ? new PortInUse(port) : error);
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolveListen((server.address() as AddressInfo).port);
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, HOST);
+  });
+}
+
+function stopServer(server: Server): Promise<void> {
+  return new Promise((resolveClose) => {
+    if (!server.listening) return resolveClose();
+    // In-flight requests get a moment to finish; idle keep-alive sockets close at once.
+    const force = setTimeout(() => server.closeAllConnections(), 2_000);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolveClose();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+function isApiPath(pathname: string): boolean {
+  return pathname === "/api" || pathname.startsWith("/api/");
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const stack = ++stackCount;
+  const dataDir = resolve(REPOSITORY_ROOT, options.dataDir ?? DEFAULT_DATA_DIR);
+  const databaseUrl = options.databaseUrl ?? `pglite:${resolve(dataDir, "pglite")}`;
+  const port = options.port ?? Number(process.env.PORT ?? DEFAULT_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(
+      `PORT must be a number between 0 and 65535, got ${options.port ?? process.env.PORT}`,
+    );
+  }
+  const embeddedDir = databaseUrl.startsWith("pglite:")
+    ? resolve(databaseUrl.slice("pglite:".length))
+    : undefined;
+  // The lock guards what lives in the data directory: the generated secret, the embedded database.
+  const usesDataDir = options.secret === undefined || embeddedDir?.startsWith(dataDir) === true;
+  const releaseLock = usesDataDir ? await lockDataDir(dataDir) : async () => {};
+
+  // Requests that arrive while the entries load wait for them.
+  let ready: (handler: FetchHandler) => void = () => {};
+  const handlerReady = new Promise<FetchHandler>((resolveReady) => {
+    ready = resolveReady;
+  });
+  const server = createServer(
+    toNodeListener(async (request, info) => (await handlerReady)(request, info), {
+      maxBodyBytes: GATEWAY_MAX_BODY_BYTES,
+      tooLarge: () => gatewayError(413),
+      ...(options.quiet ? {} : { onComplete: (entry) => log.info("request", { ...entry }) }),
+    }),
+  );
+
+  let databaseClose: () => Promise<void> = async () => {};
+  try {
+    // Listen first: the entries need the origin (BETTER_AUTH_URL) before they load.
+    const actualPort = await listen(server, port);
+    const ownOrigin = `http://${HOST}:${actualPort}`;
+    const origin = (options.publicUrl ?? ownOrigin).replace(/\/$/, "");
+
+    const database = await openDatabase({ url: databaseUrl });
+    databaseClose = database.close;
+    const migrations = await runMigrations(database.db);
+    const secret = options.secret ?? (await readOrCreateLocalSecret(dataDir));
+
+    const [auth, api, authorizer] = await serialised(async () => {
+      Object.assign(process.env, {
+        DATABASE_URL: databaseUrl,
+        BETTER_AUTH_SECRET: secret,
+        BETTER_AUTH_URL: origin,
+        JWT_ISSUER: origin,
+        JWT_AUDIENCE: `${origin}/api`,
+        JWKS_URL: `${ownOrigin}/api/auth/jwks`,
+      });
+      return Promise.all([
+        importHandler<LambdaFunction>(FUNCTION_ENTRIES.auth, stack),
+        importHandler<LambdaFunction>(FUNCTION_ENTRIES.api, stack),
+        importHandler<AuthorizerFunction>(FUNCTION_ENTRIES.authorizer, stack),
+      ]);
+    });
+
+    const extra = options.extraRoutes?.({ db: database.db }) ?? { routes: [], functions: {} };
+    const gateway = createLocalGateway({
+      routes: [...ROUTES, ...extra.routes],
+      functions: { auth, api, ...extra.functions },
+      authorizer,
+    });
+
+    const siteDir = options.siteDir ?? SITE_DIST_DIR;
+    const site: SiteHandler | undefined =
+      options.serveSite === false
+        ? undefined
+        : existsSync(resolve(siteDir, "index.html"))
+          ? createStaticSite(siteDir)
+          : createPlaceholderSite();
+
+    ready(async (request, info) => {
+      if (isApiPath(new URL(request.url).pathname)) return gateway.fetch(request, info);
+      if (site) return site(request);
+      return new Response("Not Found", { status: 404, headers: { "content-type": "text/plain" } });
+    });
+
+    let closing: Promise<void> | undefined;
+    return {
+      url: ownOrigin,
+      databaseLabel: database.label,
+      migrationsApplied: migrations.applied,
+      close: () => {
+        closing ??= (async () => {
+          await stopServer(server);
+          await databaseClose();
+          await closeSharedDatabases();
+          await releaseLock();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await stopServer(server);
+    await databaseClose().catch(() => undefined);
+    await closeSharedDatabases().catch(() => undefined);
+    await releaseLock();
+    throw error;
+  }
+}
