@@ -1,0 +1,203 @@
+import { randomUUID } from "node:crypto";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
+import type { Database } from "../db/database";
+import { pingDatabase } from "../db/database";
+import type { TaskRow } from "../db/schema";
+import type { GatewayEvent } from "../shared/gateway-event";
+import { log } from "../shared/log";
+import { ApiError, invalidRequest, taskNotFound } from "./api-error";
+import { readAuthorizerContext } from "./authorizer-context";
+import { describeFailure } from "./database-errors";
+import { errorResponseFor } from "./error-response";
+import { fieldErrorsOf, locationOf } from "./field-errors";
+import { encodeListCursor } from "./list-cursor";
+import { buildOpenApiDocument } from "./openapi-document";
+import {
+  createTaskForUser,
+  deleteTaskForUser,
+  getTaskForUser,
+  listTasksForUser,
+  updateTaskForUser,
+} from "./task-repository";
+import {
+  createTaskRoute,
+  deleteTaskRoute,
+  getTaskRoute,
+  healthRoute,
+  listTasksRoute,
+  openApiRoute,
+  updateTaskRoute,
+} from "./task-routes";
+import { DEFAULT_PAGE_SIZE, type Task } from "./task-schemas";
+
+/** Largest request body the API reads; larger ones get 413 before any parsing. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export interface TasksAppSettings {
+  db: Database;
+}
+
+/** What `hono/aws-lambda` passes as `c.env`; absent when the app is called without an event. */
+interface LambdaBindings {
+  event?: GatewayEvent;
+  requestContext?: GatewayEvent["requestContext"];
+}
+
+export type TasksEnv = {
+  Bindings: LambdaBindings;
+  Variables: {
+    requestId: string;
+    userId: string;
+    /** What went wrong, for the request's log line (never the query, a body or a token). */
+    failure: Record<string, unknown>;
+  };
+};
+
+function bindingsOf(c: Context<TasksEnv>): LambdaBindings {
+  return (c.env as LambdaBindings | undefined) ?? {};
+}
+
+export function toTask(row: TaskRow): Task {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    completed: row.completed,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** Request id, `x-request-id`, no-store caching and exactly one JSON log line per request. */
+const observeRequest: MiddlewareHandler<TasksEnv> = async (c, next) => {
+  const started = performance.now();
+  const bindings = bindingsOf(c);
+  const requestId = bindings.requestContext?.requestId || randomUUID();
+  c.set("requestId", requestId);
+  await next();
+  c.res.headers.set("x-request-id", requestId);
+  if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
+  const status = c.res.status;
+  const failure = c.get("failure");
+  const fields = {
+    requestId,
+    method: c.req.method,
+    route: bindings.event?.routeKey ?? `${c.req.method} ${routePath(c, -1)}`,
+    status,
+    durationMs: Math.round((performance.now() - started) * 100) / 100,
+    ...(c.get("userId") ? { userId: c.get("userId") } : {}),
+    ...failure,
+  };
+  if (status >= 500) log.error("request", fields);
+  else log.info("request", fields);
+};
+
+/** Task routes run only behind the authorizer; the user id comes from its context and nowhere else. */
+const requireAuthorizerContext: MiddlewareHandler<TasksEnv> = async (c, next) => {
+  const context = readAuthorizerContext(bindingsOf(c).requestContext);
+  if (!context) throw new ApiError(401, "unauthorized", "Authentication required");
+  c.set("userId", context.userId);
+  await next();
+  if (context.verifyMs !== undefined) {
+    c.res.headers.set("server-timing", `verify;dur=${context.verifyMs}`);
+  }
+};
+
+/** 413 for a body over the limit, whether it says so in Content-Length or not. */
+const limitBodySize: MiddlewareHandler<TasksEnv> = async (c, next) => {
+  const tooLarge = () =>
+    new ApiError(413, "payload_too_large", `The body must be at most ${MAX_BODY_BYTES} bytes`);
+  const declared = Number(c.req.header("content-length"));
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  // Reading caches the bytes on the request, so the JSON validator parses the same buffer.
+  if (c.req.raw.body && (await c.req.arrayBuffer()).byteLength > MAX_BODY_BYTES) throw tooLarge();
+  await next();
+};
+
+export function createTasksApp({ db }: TasksAppSettings): OpenAPIHono<TasksEnv> {
+  const app = new OpenAPIHono<TasksEnv>({
+    defaultHook: (result) => {
+      if (result.success) return;
+      // An id that is not a uuid cannot name a task: the same 404 as any unknown id.
+      if (result.target === "param") throw taskNotFound();
+      throw invalidRequest(
+        "The request is invalid",
+        fieldErrorsOf(result.error, locationOf(result.target)),
+      );
+    },
+  });
+
+  app.use("*", observeRequest);
+  // Hono's "/api/tasks/*" also matches "/api/tasks" itself.
+  app.use("/api/tasks/*", requireAuthorizerContext);
+  app.use("*", limitBodySize);
+
+  app.openapi(listTasksRoute, async (c) => {
+    const { limit, cursor, completed } = c.req.valid("query");
+    const page = await listTasksForUser(db, c.get("userId"), {
+      limit: limit ?? DEFAULT_PAGE_SIZE,
+      after: cursor,
+      completed,
+    });
+    return c.json(
+      {
+        items: page.items.map(toTask),
+        nextCursor: page.next ? encodeListCursor(page.next) : null,
+      },
+      200,
+    );
+  });
+
+  app.openapi(createTaskRoute, async (c) => {
+    const row = await createTaskForUser(db, c.get("userId"), c.req.valid("json"));
+    c.header("location", `/api/tasks/${row.id}`);
+    return c.json(toTask(row), 201);
+  });
+
+  app.openapi(getTaskRoute, async (c) => {
+    const row = await getTaskForUser(db, c.get("userId"), c.req.valid("param").id);
+    if (!row) throw taskNotFound();
+    return c.json(toTask(row), 200);
+  });
+
+  app.openapi(updateTaskRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const row = await updateTaskForUser(db, c.get("userId"), id, c.req.valid("json"));
+    if (!row) throw taskNotFound();
+    return c.json(toTask(row), 200);
+  });
+
+  app.openapi(deleteTaskRoute, async (c) => {
+    const deleted = await deleteTaskForUser(db, c.get("userId"), c.req.valid("param").id);
+    if (!deleted) throw taskNotFound();
+    return c.body(null, 204);
+  });
+
+  app.openapi(healthRoute, async (c) => {
+    try {
+      await pingDatabase(db);
+    } catch (error) {
+      c.set("failure", describeFailure(error));
+      throw new ApiError(503, "unavailable", "The database is unreachable");
+    }
+    return c.json({ status: "ok" as const, database: "ok" as const }, 200);
+  });
+
+  const document = buildOpenApiDocument();
+  app.openapi(openApiRoute, (c) => {
+    c.header("cache-control", "public, max-age=300");
+    return c.json(document, 200);
+  });
+
+  app.notFound((c) => c.json(new ApiError(404, "not_found", "No such route").toEnvelope(), 404));
+
+  app.onError((error, c) => {
+    const { status, envelope, failure } = errorResponseFor(error);
+    if (failure && !c.get("failure")) c.set("failure", failure);
+    return c.json(envelope, status);
+  });
+
+  return app;
+}
