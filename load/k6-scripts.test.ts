@@ -1,0 +1,237 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { build, type Plugin } from "esbuild";
+import { describe, expect, it } from "vitest";
+import {
+  OPERATION_WEIGHTS,
+  OPERATIONS,
+  operationFor,
+  pickOperation,
+  TASK_POOL_LIMIT,
+} from "./lib/mix";
+import { serverTimingDuration } from "./lib/server-timing";
+
+/**
+ * k6 cannot run here, so the scripts are held to what can be proved without it: they type-check
+ * against @types/k6, and their exported options (evaluated with stand-ins for the k6 modules,
+ * which only matter once requests are sent) declare the thresholds the targets require.
+ */
+const REPOSITORY_ROOT = fileURLToPath(new URL("../", import.meta.url));
+const run = promisify(execFile);
+
+/** Minimal stand-ins for k6's built-in modules: enough to evaluate a script's init context. */
+const K6_STAND_INS: Record<string, string> = {
+  k6: `export const check = () => true; export const fail = (m) => { throw new Error(m); };
+       export const sleep = () => {}; export const group = (_name, fn) => fn();`,
+  "k6/http": `const notInNode = () => { throw new Error("k6/http is only available in k6"); };
+       export default { expectedStatuses: (...statuses) => ({ statuses }), CookieJar: class {},
+         get: notInNode, post: notInNode, patch: notInNode, del: notInNode, request: notInNode };`,
+  "k6/execution": `export default { vu: { idInTest: 1 }, scenario: { iterationInTest: 0 } };`,
+  "k6/metrics": `export class Trend { constructor(name) { this.name = name; } add() {} }`,
+  "k6/encoding": `export default { b64decode: (s) => Buffer.from(s, "base64url").toString() };`,
+};
+
+const k6StandIns: Plugin = {
+  name: "k6-stand-ins",
+  setup(builder) {
+    builder.onResolve({ filter: /^k6(\/|$)/ }, (args) => ({ path: args.path, namespace: "k6" }));
+    builder.onLoad({ filter: /.*/, namespace: "k6" }, (args) => {
+      const contents = K6_STAND_INS[args.path];
+      if (contents === undefined) throw new Error(`no stand-in for ${args.path}: add one`);
+      return { contents, loader: "js" };
+    });
+  },
+};
+
+interface Scenario {
+  executor: string;
+  rate?: number;
+  duration?: string;
+  iterations?: number;
+  preAllocatedVUs?: number;
+  maxVUs?: number;
+}
+
+interface K6Script {
+  options: {
+    scenarios: Record<string, Scenario>;
+    thresholds: Record<string, string[]>;
+    summaryTrendStats?: string[];
+  };
+  handleSummary: (data: unknown) => Record<string, string>;
+}
+
+let loads = 0;
+
+/** Evaluates a k6 script's init context with the given `-e` settings and returns its exports. */
+async function loadScript(script: string, env: Record<string, string> = {}): Promise<K6Script> {
+  const bundle = await build({
+    entryPoints: [`${REPOSITORY_ROOT}load/${script}`],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "node",
+    logLevel: "silent",
+    plugins: [k6StandIns],
+    banner: { js: "const __ENV = globalThis.__k6TestEnv;" },
+  });
+  const code = bundle.outputFiles[0]?.text ?? "";
+  (globalThis as { __k6TestEnv?: Record<string, string> }).__k6TestEnv = env;
+  // A distinct URL per load, so each evaluation sees its own settings.
+  const url = `data:text/javascript;base64,${Buffer.from(`${code}\n//${++loads}`).toString("base64")}`;
+  return (await import(url)) as K6Script;
+}
+
+describe("k6 scripts", () => {
+  it("type-check against @types/k6 (tsc -p load/tsconfig.json)", async () => {
+    const tsc = `${REPOSITORY_ROOT}node_modules/typescript/bin/tsc`;
+    const result = await run(process.execPath, [tsc, "-p", "load/tsconfig.json"], {
+      cwd: REPOSITORY_ROOT,
+    }).then(
+      () => ({ code: 0, output: "" }),
+      (error: { code?: number; stdout?: string }) => ({
+        code: error.code ?? 1,
+        output: error.stdout ?? "",
+      }),
+    );
+    expect(result.output).toBe("");
+    expect(result.code).toBe(0);
+  }, 180_000);
+
+  it("api.ts judges every endpoint of the mix on p(95)<100 and p(99)<250, plus errors and checks", async () => {
+    const { options } = await loadScript("api.ts");
+    for (const op of OPERATIONS) {
+      expect(options.thresholds[`http_req_duration{endpoint:${op}}`]).toEqual([
+        "p(95)<100",
+        "p(99)<250",
+      ]);
+    }
+    expect(options.thresholds.http_req_failed).toEqual(["rate<0.01"]);
+    expect(options.thresholds.checks).toEqual(["rate>0.99"]);
+    expect(options.summaryTrendStats).toContain("p(99)");
+  });
+
+  it("api.ts and verify.ts run open-loop at a constant arrival rate that finishes in about a minute", async () => {
+    for (const script of ["api.ts", "verify.ts"]) {
+      const scenarios = Object.values((await loadScript(script)).options.scenarios);
+      expect(scenarios).toHaveLength(1);
+      expect(scenarios[0]).toMatchObject({ executor: "constant-arrival-rate", duration: "50s" });
+    }
+  });
+
+  it("verify.ts holds the Server-Timing verify Trend to p(99)<5 ms", async () => {
+    const { options } = await loadScript("verify.ts");
+    expect(options.thresholds.verify_ms).toEqual(["p(99)<5"]);
+    expect(options.thresholds.checks).toEqual(["rate>0.99"]);
+    expect(options.summaryTrendStats).toContain("p(99)");
+  });
+
+  it("smoke.ts runs one iteration and tolerates no failed check", async () => {
+    const { options } = await loadScript("smoke.ts");
+    expect(Object.values(options.scenarios)).toEqual([
+      expect.objectContaining({ executor: "shared-iterations", vus: 1, iterations: 1 }),
+    ]);
+    expect(options.thresholds.checks).toEqual(["rate==1"]);
+    expect(options.thresholds.http_req_failed).toEqual(["rate==0"]);
+  });
+
+  it("takes rate, duration and VUs from -e settings", async () => {
+    const { options } = await loadScript("api.ts", { RATE: "7", DURATION: "2m", MAX_VUS: "30" });
+    expect(options.scenarios.api).toMatchObject({ rate: 7, duration: "2m", maxVUs: 30 });
+  });
+
+  it("refuses a bad setting before any request, naming it", async () => {
+    await expect(loadScript("api.ts", { RATE: "fast" })).rejects.toThrow(/RATE must be a number/);
+    await expect(loadScript("verify.ts", { DURATION: "10" })).rejects.toThrow(
+      /DURATION must be a duration/,
+    );
+    await expect(loadScript("smoke.ts", { BASE_URL: "127.0.0.1:3000" })).rejects.toThrow(
+      /BASE_URL must be/,
+    );
+  });
+});
+
+describe("handleSummary", () => {
+  const summary = {
+    state: { testRunDurationMs: 61_000 },
+    metrics: {
+      "http_req_duration{endpoint:list}": {
+        type: "trend",
+        contains: "time",
+        values: { "p(95)": 80, "p(99)": 300 },
+        thresholds: { "p(95)<100": { ok: true }, "p(99)<250": { ok: false } },
+      },
+      http_req_failed: {
+        type: "rate",
+        contains: "default",
+        values: { rate: 0.002 },
+        thresholds: { "rate<0.01": { ok: true } },
+      },
+      dropped_iterations: { type: "counter", contains: "default", values: { count: 3 } },
+    },
+  };
+
+  it("prints each threshold's verdict with the value it was judged on, and writes the JSON", async () => {
+    const { handleSummary } = await loadScript("api.ts");
+    const output = handleSummary(summary);
+    const stdout = output.stdout ?? "";
+    expect(stdout).toMatch(
+      /FAIL {2}http_req_duration\{endpoint:list\} p\(99\)<250 +observed 300\.0 ms/,
+    );
+    expect(stdout).toMatch(
+      /PASS {2}http_req_duration\{endpoint:list\} p\(95\)<100 +observed 80\.0 ms/,
+    );
+    expect(stdout).toMatch(/PASS {2}http_req_failed rate<0\.01 +observed 0\.20%/);
+    expect(stdout).toContain("1 of 3 thresholds FAILED");
+    expect(stdout).toContain("3 iterations were dropped");
+    const written = JSON.parse(output["load/results/api-summary.json"] ?? "{}");
+    expect(written).toMatchObject({
+      script: "api",
+      passed: false,
+      baseUrl: "http://127.0.0.1:3000",
+    });
+    expect(written.thresholds).toHaveLength(3);
+  });
+
+  it("writes the JSON where SUMMARY_PATH says", async () => {
+    const { handleSummary } = await loadScript("verify.ts", { SUMMARY_PATH: "/tmp/verify.json" });
+    expect(Object.keys(handleSummary(summary)).sort()).toEqual(["/tmp/verify.json", "stdout"]);
+  });
+});
+
+describe("Server-Timing parsing", () => {
+  it("reads the verify duration wherever it sits in the header", () => {
+    expect(serverTimingDuration("verify;dur=0.42", "verify")).toBe(0.42);
+    expect(serverTimingDuration('db;dur=3, verify;desc="jwt";dur=1.5', "verify")).toBe(1.5);
+    expect(serverTimingDuration("verify;dur=2", "verify")).toBe(2);
+  });
+
+  it("reports nothing when the metric or its duration is missing", () => {
+    expect(serverTimingDuration(undefined, "verify")).toBeUndefined();
+    expect(serverTimingDuration("db;dur=3", "verify")).toBeUndefined();
+    expect(serverTimingDuration("verify", "verify")).toBeUndefined();
+    expect(serverTimingDuration("verifying;dur=1", "verify")).toBeUndefined();
+  });
+});
+
+describe("request mix", () => {
+  it("picks operations in proportion to their weights", () => {
+    const total = OPERATIONS.reduce((sum, op) => sum + OPERATION_WEIGHTS[op], 0);
+    const counts = new Map<string, number>();
+    for (let step = 0; step < total; step++) {
+      const op = pickOperation((step + 0.5) / total);
+      counts.set(op, (counts.get(op) ?? 0) + 1);
+    }
+    for (const op of OPERATIONS) expect(counts.get(op)).toBe(OPERATION_WEIGHTS[op]);
+  });
+
+  it("creates a task before reading, editing or deleting one, and deletes when the pool is full", () => {
+    expect(operationFor("read", 0)).toBe("create");
+    expect(operationFor("update", 0)).toBe("create");
+    expect(operationFor("delete", 0)).toBe("create");
+    expect(operationFor("read", 1)).toBe("read");
+    expect(operationFor("create", TASK_POOL_LIMIT)).toBe("delete");
+    expect(operationFor("list", 0)).toBe("list");
+  });
+});
