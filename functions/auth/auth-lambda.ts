@@ -73,7 +73,7 @@ function internalError(statusCode: number): GatewayResult {
  */
 function describeError(error: unknown): Record<string, string> {
   const fields: Record<string, string> = {
-    error: error instanceof Error ? error.name : typeof error,
+    error: error instanceof Error ? error.constructor.name : typeof error,
   };
   const cause =
     error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;

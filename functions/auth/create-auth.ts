@@ -116,6 +116,9 @@ export function createAuth(settings: AuthSettings) {
       disableCSRFCheck: false,
     },
     hooks: { before: requirePasswordToDeleteAccount },
+    // Unexpected errors propagate to the Lambda wrapper, which logs them without SQL or
+    // parameters and answers a generic 500 (Better Auth would print them to the console).
+    onAPIError: { throw: true },
     telemetry: { enabled: false },
     logger: {
       // Better Auth's own messages only: its extra arguments can hold errors with SQL parameters.

@@ -44,16 +44,19 @@ export interface CallOptions {
 
 export type AuthCall = (method: string, path: string, options?: CallOptions) => Promise<Response>;
 
-/** Calls Better Auth at `${AUTH_BASE_PATH}${path}` through the chosen surface, as the site would. */
-export function authCaller(auth: Auth, surface: Surface): AuthCall {
+/**
+ * Calls Better Auth at `${origin}${AUTH_BASE_PATH}${path}` through the chosen surface, as the
+ * site on `origin` would.
+ */
+export function authCaller(auth: Auth, surface: Surface, origin: string = TEST_ORIGIN): AuthCall {
   const lambda = createAuthLambda(auth);
   return async (method, path, options = {}) => {
     const sourceIp = options.sourceIp ?? randomAddress();
-    const headers: Record<string, string> = { origin: TEST_ORIGIN, ...options.headers };
+    const headers: Record<string, string> = { origin, ...options.headers };
     if (options.body !== undefined) headers["content-type"] = "application/json";
     if (options.cookie) headers.cookie = options.cookie;
     if (surface === "handler") headers[CLIENT_IP_HEADER] = sourceIp;
-    const request = new Request(`${TEST_ORIGIN}${AUTH_BASE_PATH}${path}`, {
+    const request = new Request(`${origin}${AUTH_BASE_PATH}${path}`, {
       method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),

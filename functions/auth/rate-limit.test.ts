@@ -1,0 +1,120 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rateLimit } from "../db/schema";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
+import { CLIENT_IP_HEADER, createAuth, STRICT_RATE_LIMITS } from "./create-auth";
+import {
+  type AuthCall,
+  authCaller,
+  signUp,
+  TEST_PASSWORD,
+  testAuthSettings,
+  uniqueEmail,
+} from "./test-support";
+
+const SIGN_IN_MAX = STRICT_RATE_LIMITS["/sign-in/email"]?.max ?? 0;
+const SIGN_UP_MAX = STRICT_RATE_LIMITS["/sign-up/email"]?.max ?? 0;
+
+describe.each(ENGINES)("rate limits on %s", (engine) => {
+  let database: TestDatabase;
+  let first: AuthCall;
+  let second: AuthCall;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    // Two instances on one database, as two warm Lambdas would be.
+    first = authCaller(createAuth(testAuthSettings(database.db)), "lambda");
+    second = authCaller(createAuth(testAuthSettings(database.db)), "lambda");
+  });
+  afterAll(async () => {
+    await database.dispose();
+  });
+
+  const signIn = (
+    call: AuthCall,
+    sourceIp: string,
+    email: string,
+    headers?: Record<string, string>,
+  ) =>
+    call("POST", "/sign-in/email", { body: { email, password: TEST_PASSWORD }, sourceIp, headers });
+
+  it("answers 429 once one address exhausts the sign-in budget, counted across instances in the database", async () => {
+    expect(SIGN_IN_MAX).toBeGreaterThan(1);
+    const ip = "203.0.113.7";
+    const email = uniqueEmail("limited");
+    await signUp(first, email);
+    for (let attempt = 0; attempt < SIGN_IN_MAX; attempt++) {
+      const response = await signIn(attempt % 2 === 0 ? first : second, ip, email);
+      expect(response.status).toBe(200);
+    }
+    for (const call of [first, second]) {
+      const limited = await signIn(call, ip, email);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get("x-retry-after"))).toBeGreaterThan(0);
+      expect(limited.headers.getSetCookie()).toEqual([]);
+    }
+    const [row] = await database.db
+      .select()
+      .from(rateLimit)
+      .where(eq(rateLimit.key, `${ip}|/sign-in/email`));
+    expect(row?.count).toBe(SIGN_IN_MAX);
+    // Another address is unaffected.
+    expect((await signIn(second, "203.0.113.8", email)).status).toBe(200);
+  });
+
+  it("ignores client-sent address headers: forged values do not open new buckets", async () => {
+    const ip = "198.51.100.20";
+    const email = uniqueEmail("forger");
+    for (let attempt = 0; attempt < SIGN_IN_MAX; attempt++) {
+      expect((await signIn(first, ip, email)).status).toBe(401);
+    }
+    const forged = await signIn(first, ip, email, {
+      [CLIENT_IP_HEADER]: "192.0.2.99",
+      "x-forwarded-for": "192.0.2.100",
+      "x-real-ip": "192.0.2.101",
+    });
+    expect(forged.status).toBe(429);
+  });
+
+  it("keys CloudFront viewers by their own address, not the edge's", async () => {
+    const edge = "130.176.0.10";
+    const email = uniqueEmail("viewer");
+    const viewer = (address: string) => ({ "cloudfront-viewer-address": address });
+    for (let attempt = 0; attempt < SIGN_IN_MAX; attempt++) {
+      expect((await signIn(first, edge, email, viewer("192.0.2.10:40001"))).status).toBe(401);
+    }
+    expect((await signIn(first, edge, email, viewer("192.0.2.10:40002"))).status).toBe(429);
+    expect((await signIn(first, edge, email, viewer("2001:db8::1:40003"))).status).toBe(401);
+    expect((await signIn(first, edge, email, viewer("192.0.2.11:40004"))).status).toBe(401);
+  });
+
+  it("limits sign-ups per address more strictly than other paths", async () => {
+    const ip = "203.0.113.50";
+    for (let index = 0; index < SIGN_UP_MAX; index++) {
+      const response = await first("POST", "/sign-up/email", {
+        body: { email: uniqueEmail("bulk"), password: TEST_PASSWORD, name: "Bulk" },
+        sourceIp: ip,
+      });
+      expect(response.status).toBe(200);
+    }
+    const refused = await second("POST", "/sign-up/email", {
+      body: { email: uniqueEmail("bulk"), password: TEST_PASSWORD, name: "Bulk" },
+      sourceIp: ip,
+    });
+    expect(refused.status).toBe(429);
+    // Less sensitive paths still answer from that address.
+    expect((await first("GET", "/jwks", { sourceIp: ip })).status).toBe(200);
+  });
+
+  it("does not limit at all when disabled (local load tests only)", async () => {
+    const unlimited = authCaller(
+      createAuth(testAuthSettings(database.db, { rateLimit: { enabled: false } })),
+      "lambda",
+    );
+    const ip = "203.0.113.99";
+    const email = uniqueEmail("unlimited");
+    for (let attempt = 0; attempt < SIGN_IN_MAX + 2; attempt++) {
+      expect((await signIn(unlimited, ip, email)).status).toBe(401);
+    }
+  });
+});
