@@ -305,7 +305,10 @@ describe("local API Gateway: the Lambda authorizer", () => {
   it("refuses a missing or empty Authorization with 401 without calling the authorizer", async () => {
     const { authorizer, calls } = recordingAuthorizer();
     const base = await serve({ routes, functions: { tasks: echoEvent }, authorizer });
-    for (const headers of [{}, { authorization: "" }, { authorization: "   " }]) {
+    for (const headers of [{}, { authorization: "" }, { authorization: "   " }] as Record<
+      string,
+      string
+    >[]) {
       const response = await fetch(`${base}/api/tasks`, { headers });
       expect(response.status).toBe(401);
       expect(await response.json()).toEqual({ message: "Unauthorized" });

@@ -1,0 +1,319 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../db/database";
+import {
+  createTestDatabase,
+  ENGINES,
+  type Engine,
+  type TestDatabase,
+} from "../testing/test-database";
+import { type LocalStack, startLocalStack } from "./stack";
+
+/**
+ * The whole local stack in-process on an ephemeral port, walked over HTTP as the site and a
+ * script would: the real Lambda entries behind the local API Gateway, on PGlite and PostgreSQL.
+ */
+const PASSWORD = "correct horse battery staple";
+
+interface Task {
+  id: string;
+  title: string;
+  description: string | null;
+  completed: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A browser-like client: sends the page's Origin and keeps the cookies it is given. */
+function client(origin: string) {
+  let cookie = "";
+  return {
+    get cookie() {
+      return cookie;
+    },
+    async call(method: string, path: string, options: { body?: unknown; token?: string } = {}) {
+      const headers: Record<string, string> = { origin };
+      if (cookie) headers.cookie = cookie;
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      if (options.body !== undefined) headers["content-type"] = "application/json";
+      const response = await fetch(`${origin}${path}`, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
+      const fresh = response.headers.getSetCookie().map((line) => line.split(";")[0] ?? "");
+      if (fresh.length) {
+        const jar = new Map(
+          cookie
+            .split("; ")
+            .filter(Boolean)
+            .map((pair) => [pair.split("=")[0], pair] as const),
+        );
+        for (const pair of fresh) {
+          const [name] = pair.split("=");
+          if (pair.endsWith("=")) jar.delete(name);
+          else jar.set(name, pair);
+        }
+        cookie = [...jar.values()].join("; ");
+      }
+      return response;
+    },
+  };
+}
+
+async function signUp(origin: string, name: string) {
+  const browser = client(origin);
+  const email = `${name}-${randomBytes(4).toString("hex")}@example.com`;
+  const response = await browser.call("POST", "/api/auth/sign-up/email", {
+    body: { email, password: PASSWORD, name },
+  });
+  expect(response.status).toBe(200);
+  expect(browser.cookie).toContain("better-auth.session_token=");
+  const tokenResponse = await browser.call("GET", "/api/auth/token");
+  expect(tokenResponse.status).toBe(200);
+  const { token } = (await tokenResponse.json()) as { token: string };
+  return { browser, email, token, userId: decodeJwt(token).sub as string };
+}
+
+function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
+}
+
+async function siteFixture(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "local-stack-site-"));
+  await writeFile(join(dir, "index.html"), "<!doctype html><title>home</title>");
+  await writeFile(join(dir, "404.html"), "<!doctype html><title>missing</title>");
+  return dir;
+}
+
+describe.each(ENGINES)("local stack end to end on %s", (engine: Engine) => {
+  let stack: LocalStack;
+  let testDatabase: TestDatabase | undefined;
+  let databaseUrl: string;
+  let siteDir: string;
+
+  beforeAll(async () => {
+    siteDir = await siteFixture();
+    if (engine === "postgres") {
+      testDatabase = await createTestDatabase("postgres", { migrate: false });
+      databaseUrl = testDatabase.url;
+    } else {
+      databaseUrl = `memory:local-stack-${randomBytes(4).toString("hex")}`;
+    }
+    stack = await startLocalStack({
+      port: 0,
+      databaseUrl,
+      secret: randomBytes(32).toString("base64url"),
+      siteDir,
+      quiet: true,
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    await testDatabase?.dispose();
+    await rm(siteDir, { recursive: true, force: true });
+  });
+
+  it("starts on an ephemeral port, applies the migrations and names its database", async () => {
+    expect(stack.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(stack.url).not.toMatch(/:0$/);
+    expect(stack.migrationsApplied).toBeGreaterThan(0);
+    expect(stack.databaseLabel).toMatch(engine === "postgres" ? /^Postgres/ : /^PGlite/);
+    expect(stack.databaseLabel).not.toMatch(/password|@/);
+    const health = await fetch(`${stack.url}/api/health`);
+    expect(health.status).toBe(200);
+  });
+
+  it("serves the site and the API on one origin, each with its own 404", async () => {
+    const home = await fetch(`${stack.url}/`);
+    expect(home.status).toBe(200);
+    expect(home.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(await home.text()).toContain("<title>home</title>");
+
+    const missingPage = await fetch(`${stack.url}/no/such/page`);
+    expect(missingPage.status).toBe(404);
+    expect(await missingPage.text()).toContain("<title>missing</title>");
+
+    const missingApi = await fetch(`${stack.url}/api/no/such/route`);
+    expect(missingApi.status).toBe(404);
+    expect(await missingApi.json()).toEqual({ message: "Not Found" });
+  });
+
+  it("walks sign-up, tokens, CRUD, isolation and account deletion over HTTP", async () => {
+    const alice = await signUp(stack.url, "alice");
+    const bob = await signUp(stack.url, "bob");
+    expect(alice.userId).not.toBe(bob.userId);
+
+    // The gateway decides authentication before the API runs, as on AWS.
+    const anonymous = await fetch(`${stack.url}/api/tasks`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({ message: "Unauthorized" });
+    const forged = await fetch(`${stack.url}/api/tasks`, {
+      headers: { authorization: "Bearer not.a.jwt" },
+    });
+    expect(forged.status).toBe(403);
+    expect(await forged.json()).toEqual({ message: "Forbidden" });
+
+    // Create, read, update, list, delete.
+    const created = await alice.browser.call("POST", "/api/tasks", {
+      token: alice.token,
+      body: { title: "  Write the local gateway  ", description: "through the real entries" },
+    });
+    expect(created.status).toBe(201);
+    const task = (await created.json()) as Task;
+    expect(task).toMatchObject({ title: "Write the local gateway", completed: false });
+    expect(created.headers.get("location")).toContain(task.id);
+    expect(created.headers.get("server-timing")).toMatch(/verify;dur=[\d.]+/);
+
+    const second = (await (
+      await alice.browser.call("POST", "/api/tasks", {
+        token: alice.token,
+        body: { title: "Second" },
+      })
+    ).json()) as Task;
+
+    const fetched = await alice.browser.call("GET", `/api/tasks/${task.id}`, {
+      token: alice.token,
+    });
+    expect(await fetched.json()).toEqual(task);
+
+    const patched = await alice.browser.call("PATCH", `/api/tasks/${task.id}`, {
+      token: alice.token,
+      body: { completed: true },
+    });
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({ id: task.id, completed: true });
+
+    const listed = await alice.browser.call("GET", "/api/tasks?completed=true", {
+      token: alice.token,
+    });
+    expect(((await listed.json()) as { items: Task[] }).items.map((t) => t.id)).toEqual([task.id]);
+
+    const removed = await alice.browser.call("DELETE", `/api/tasks/${second.id}`, {
+      token: alice.token,
+    });
+    expect(removed.status).toBe(204);
+    expect(
+      (await alice.browser.call("GET", `/api/tasks/${second.id}`, { token: alice.token })).status,
+    ).toBe(404);
+
+    // Bob can neither see nor touch Alice's task, and it is unchanged afterwards.
+    const bobsTask = (await (
+      await bob.browser.call("POST", "/api/tasks", { token: bob.token, body: { title: "Bob's" } })
+    ).json()) as Task;
+    for (const [method, body] of [
+      ["GET", undefined],
+      ["PATCH", { title: "taken over" }],
+      ["DELETE", undefined],
+    ] as const) {
+      const attempt = await bob.browser.call(method, `/api/tasks/${task.id}`, {
+        token: bob.token,
+        body,
+      });
+      expect(attempt.status, method).toBe(404);
+    }
+    const bobsList = (await (
+      await bob.browser.call("GET", "/api/tasks", { token: bob.token })
+    ).json()) as { items: Task[] };
+    expect(bobsList.items.map((t) => t.id)).toEqual([bobsTask.id]);
+    const smuggled = await bob.browser.call("POST", "/api/tasks", {
+      token: bob.token,
+      body: { title: "mine now", userId: alice.userId },
+    });
+    expect(smuggled.status).toBe(400);
+    const stillAlices = await alice.browser.call("GET", `/api/tasks/${task.id}`, {
+      token: alice.token,
+    });
+    expect(await stillAlices.json()).toMatchObject({
+      title: "Write the local gateway",
+      completed: true,
+    });
+
+    // Deleting Alice's account (password re-checked) removes her tasks; Bob's stay.
+    const refused = await alice.browser.call("POST", "/api/auth/delete-user", {
+      body: { password: "not her password" },
+    });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    const deleted = await alice.browser.call("POST", "/api/auth/delete-user", {
+      body: { password: PASSWORD },
+    });
+    expect(deleted.status).toBe(200);
+
+    // Her access token stays valid until it expires (stateless), but finds nothing.
+    const afterDeletion = await alice.browser.call("GET", "/api/tasks", { token: alice.token });
+    expect(afterDeletion.status).toBe(200);
+    expect(((await afterDeletion.json()) as { items: Task[] }).items).toEqual([]);
+    const signIn = await client(stack.url).call("POST", "/api/auth/sign-in/email", {
+      body: { email: alice.email, password: PASSWORD },
+    });
+    expect(signIn.status).toBe(401);
+
+    const database = await openDatabase({ url: databaseUrl, maxConnections: 1 });
+    try {
+      const counts = rowsOf<{ user_id: string; count: string | number }>(
+        await database.db.execute(
+          sql`select user_id, count(*) as count from task where user_id in (${alice.userId}, ${bob.userId}) group by user_id`,
+        ),
+      );
+      expect(counts.map((row) => [row.user_id, Number(row.count)])).toEqual([[bob.userId, 1]]);
+    } finally {
+      await database.close();
+    }
+  });
+});
+
+describe("local stack data directory", () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "local-stack-data-"));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("persists data and a private generated secret across restarts, one stack at a time", async () => {
+    const first = await startLocalStack({ port: 0, dataDir, serveSite: false, quiet: true });
+    let closed = false;
+    try {
+      expect(first.databaseLabel).toContain(join(dataDir, "pglite"));
+      await expect(
+        startLocalStack({ port: 0, dataDir, serveSite: false, quiet: true }),
+      ).rejects.toThrow(/in use by another local stack/);
+      const user = await signUp(first.url, "carol");
+      await first.close();
+      closed = true;
+
+      const secretFile = join(dataDir, "better-auth-secret");
+      expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
+      expect(await readdir(dataDir)).not.toContain("stack.lock");
+
+      const second = await startLocalStack({ port: 0, dataDir, serveSite: false, quiet: true });
+      try {
+        expect(second.migrationsApplied).toBe(0);
+        const browser = client(second.url);
+        const signIn = await browser.call("POST", "/api/auth/sign-in/email", {
+          body: { email: user.email, password: PASSWORD },
+        });
+        expect(signIn.status).toBe(200);
+        // The stored signing key is still readable: the same secret came back from the file.
+        const token = await browser.call("GET", "/api/auth/token");
+        expect(token.status).toBe(200);
+        const { token: accessToken } = (await token.json()) as { token: string };
+        const tasks = await fetch(`${second.url}/api/tasks`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+        });
+        expect(tasks.status).toBe(200);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      if (!closed) await first.close();
+    }
+  });
+});
