@@ -1,0 +1,85 @@
+/**
+ * Debian's Chromium driven by playwright-core, plus what every browser test needs: a console
+ * log per page and, when a test fails, a screenshot and that log under test-artifacts/.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { SITE_ROOT } from "./site-build";
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const CHROMIUM_AVAILABLE = existsSync(CHROMIUM_PATH);
+export const IN_CI = process.env.CI === "true";
+export const INSTALL_HINT = `Chromium not found at ${CHROMIUM_PATH}: browser tests skipped (install it with \`apt-get install -y chromium\`, or set CHROMIUM_PATH).`;
+
+const LAUNCH_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+const ARTIFACTS_DIR = resolve(SITE_ROOT, "..", "test-artifacts", "site-e2e");
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: LAUNCH_FLAGS });
+}
+
+export interface TrackedPage {
+  page: Page;
+  context: BrowserContext;
+  /** Console messages, page errors and failed requests, in order. */
+  log: string[];
+}
+
+/** A fresh browser context (its own cookies) with one page whose console is recorded. */
+export async function openPage(
+  browser: Browser,
+  options: { width?: number; colorScheme?: "light" | "dark" } = {},
+): Promise<TrackedPage> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1280, height: 900 },
+    colorScheme: options.colorScheme ?? "light",
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const log: string[] = [];
+  page.on("console", (message) => log.push(`[console.${message.type()}] ${message.text()}`));
+  page.on("pageerror", (error) => log.push(`[pageerror] ${error.message}`));
+  page.on("requestfailed", (request) =>
+    log.push(
+      `[requestfailed] ${request.method()} ${request.url()} ${request.failure()?.errorText}`,
+    ),
+  );
+  page.on("response", (response) => {
+    if (response.status() >= 400) {
+      log.push(`[response] ${response.status()} ${response.request().method()} ${response.url()}`);
+    }
+  });
+  return { page, context, log };
+}
+
+/** Saves a screenshot and the console log of every page the failing test used. */
+export async function saveArtifacts(testName: string, pages: TrackedPage[]): Promise<void> {
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  const base = testName
+    .replace(/[^a-z0-9]+/gi, "-")
+    .replace(/^-|-$/g, "")
+    .slice(0, 80);
+  await Promise.all(
+    pages.map(async ({ page, log }, index) => {
+      const name = `${base}-${index + 1}`;
+      if (!page.isClosed()) {
+        await page
+          .screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true })
+          .catch((error: unknown) => log.push(`[artifact] screenshot failed: ${String(error)}`));
+        log.push(`[artifact] page URL at failure: ${page.url()}`);
+      }
+      await writeFile(join(ARTIFACTS_DIR, `${name}.console.log`), `${log.join("\n")}\n`);
+    }),
+  );
+}

@@ -1,0 +1,371 @@
+/**
+ * The site in real Chromium against the whole local stack (site + local API Gateway + the real
+ * Lambda entries + PGlite): what an end user does, start to finish.
+ */
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { type Database, openDatabase } from "../../functions/db/database";
+import { task as taskTable, user as userTable } from "../../functions/db/schema";
+import { type LocalStack, startLocalStack } from "../../functions/local/stack";
+import {
+  CHROMIUM_AVAILABLE,
+  IN_CI,
+  INSTALL_HINT,
+  launchChromium,
+  openPage,
+  saveArtifacts,
+  type TrackedPage,
+} from "./browser";
+import { ensureSiteBuilt } from "./site-build";
+
+if (!CHROMIUM_AVAILABLE && !IN_CI) console.warn(INSTALL_HINT);
+
+describe.runIf(!CHROMIUM_AVAILABLE && IN_CI)("browser tests in CI", () => {
+  it("have Chromium installed", () => {
+    throw new Error(INSTALL_HINT.replace("browser tests skipped", "browser tests cannot run"));
+  });
+});
+
+const run = randomUUID().slice(0, 8);
+const alice = { email: `alice-${run}@example.com`, password: "correct horse battery staple" };
+const bob = { email: `bob-${run}@example.com`, password: "another long passphrase" };
+
+describe.skipIf(!CHROMIUM_AVAILABLE)("the site in Chromium", { timeout: 120_000 }, () => {
+  const databaseUrl = `memory:site-e2e-${run}`;
+  let stack: LocalStack;
+  let browser: Browser;
+  let db: Database;
+  let opened: TrackedPage[] = [];
+
+  beforeAll(async () => {
+    await ensureSiteBuilt();
+    stack = await startLocalStack({
+      port: 0,
+      databaseUrl,
+      secret: `site-e2e-secret-${randomUUID()}`,
+      serveSite: true,
+      quiet: true,
+    });
+    // memory:<name> is shared within the process: this is the stack's own database.
+    db = (await openDatabase({ url: databaseUrl })).db;
+    browser = await launchChromium();
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  afterEach(async () => {
+    await Promise.all(opened.map(({ context }) => context.close().catch(() => undefined)));
+    opened = [];
+  });
+
+  /** A fresh browser (own cookies) whose screenshot and console log are kept if the test fails. */
+  async function newVisitor(
+    testName: string,
+    options?: Parameters<typeof openPage>[1],
+  ): Promise<Page> {
+    const tracked = await openPage(browser, options);
+    if (opened.length === 0) onTestFailed(() => saveArtifacts(testName, opened));
+    opened.push(tracked);
+    return tracked.page;
+  }
+
+  const url = (path: string) => `${stack.url}${path}`;
+  const taskItems = (page: Page) => page.locator("#task-list > li");
+  const taskItem = (page: Page, title: string) =>
+    page.locator("#task-list > li", {
+      has: page.locator(".task-title", { hasText: new RegExp(`^${title}$`) }),
+    });
+  const titles = (page: Page) => page.locator("#task-list .task-title").allTextContents();
+
+  async function signUp(page: Page, who: { email: string; password: string }) {
+    await page.goto(url("/sign-up/"));
+    await page.getByLabel("E-mail").fill(who.email);
+    await page.getByLabel("Password", { exact: true }).fill(who.password);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForURL(url("/tasks/"));
+  }
+
+  async function signIn(page: Page, who: { email: string; password: string }) {
+    await page.goto(url("/sign-in/"));
+    await page.getByLabel("E-mail").fill(who.email);
+    await page.getByLabel("Password", { exact: true }).fill(who.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+  }
+
+  async function addTask(page: Page, title: string, description?: string) {
+    const created = page.waitForResponse(
+      (response) => response.url().endsWith("/api/tasks") && response.request().method() === "POST",
+    );
+    await page.getByLabel("Title").first().fill(title);
+    if (description) await page.getByLabel("Description (optional)").first().fill(description);
+    await page.getByRole("button", { name: "Add task" }).click();
+    expect((await created).status()).toBe(201);
+    await expect.poll(() => titles(page)).toContain(title);
+  }
+
+  it("keeps a user's tasks across reloads and sign-ins: create, complete, edit, delete", async () => {
+    const page = await newVisitor("alice full journey");
+    await page.goto(url("/"));
+    await page.getByRole("link", { name: "Create a free account" }).click();
+    await page.waitForURL(url("/sign-up/"));
+    await signUp(page, alice);
+    await expect.poll(() => page.locator("#list-state").textContent()).toContain("No tasks yet.");
+    await expect.poll(() => page.locator("#signed-in-as").textContent()).toContain(alice.email);
+
+    await addTask(page, "Buy milk");
+    await addTask(page, "Write report", "First draft");
+    await addTask(page, "Call Alice");
+    expect(await titles(page)).toEqual(["Call Alice", "Write report", "Buy milk"]);
+
+    const toggled = page.waitForResponse((r) => r.request().method() === "PATCH");
+    await taskItem(page, "Buy milk").getByRole("checkbox").check();
+    expect((await toggled).status()).toBe(200);
+    await expect.poll(() => taskItem(page, "Buy milk").getAttribute("class")).toContain("done");
+
+    await taskItem(page, "Write report").getByRole("button", { name: /^Edit/ }).click();
+    const editor = page.locator("form.task-edit");
+    await editor.getByLabel("Title").fill("Write the quarterly report");
+    await editor.getByLabel("Description (optional)").fill("Due on Friday");
+    const saved = page.waitForResponse((r) => r.request().method() === "PATCH");
+    await editor.getByRole("button", { name: "Save" }).click();
+    expect((await saved).status()).toBe(200);
+    await expect.poll(() => titles(page)).toContain("Write the quarterly report");
+
+    const deleted = page.waitForResponse((r) => r.request().method() === "DELETE");
+    await taskItem(page, "Call Alice")
+      .getByRole("button", { name: /^Delete/ })
+      .click();
+    await expect.poll(() => page.locator("#toast-text").textContent()).toContain("Deleted");
+    await expect.poll(() => titles(page)).not.toContain("Call Alice");
+    expect((await deleted).status()).toBe(204);
+
+    await page.reload();
+    await expect.poll(() => titles(page)).toEqual(["Write the quarterly report", "Buy milk"]);
+    await expect
+      .poll(() =>
+        taskItem(page, "Write the quarterly report").locator(".task-description").textContent(),
+      )
+      .toBe("Due on Friday");
+    expect(await taskItem(page, "Buy milk").getByRole("checkbox").isChecked()).toBe(true);
+    expect(
+      await taskItem(page, "Write the quarterly report").getByRole("checkbox").isChecked(),
+    ).toBe(false);
+
+    await page.getByRole("radio", { name: "Done" }).check();
+    await expect.poll(() => titles(page)).toEqual(["Buy milk"]);
+    await page.getByRole("radio", { name: "Active" }).check();
+    await expect.poll(() => titles(page)).toEqual(["Write the quarterly report"]);
+    await page.getByRole("radio", { name: "All" }).check();
+    await expect.poll(() => titles(page)).toHaveLength(2);
+
+    await page.getByRole("link", { name: "Account" }).click();
+    await page.waitForURL(url("/account/"));
+    await expect.poll(() => page.locator("#account-email").textContent()).toBe(alice.email);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/sign-in\/\?reason=signed-out$/);
+    await expect.poll(() => page.locator("#sign-in-notice").textContent()).toContain("signed out");
+
+    await page.goto(url("/tasks/"));
+    await page.waitForURL(/\/sign-in\//);
+
+    await signIn(page, alice);
+    await page.waitForURL(url("/tasks/"));
+    await expect.poll(() => titles(page)).toEqual(["Write the quarterly report", "Buy milk"]);
+  });
+
+  it("keeps a failed save in the form and explains that the service is unavailable", async () => {
+    const page = await newVisitor("unavailable keeps form");
+    await signIn(page, alice);
+    await page.waitForURL(url("/tasks/"));
+    await expect.poll(() => titles(page)).toHaveLength(2);
+
+    await page.route("**/api/tasks", async (route) => {
+      if (route.request().method() !== "POST") return route.fallback();
+      await route.fulfill({
+        status: 503,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { code: "unavailable", message: "Service unavailable" } }),
+      });
+    });
+    await page.getByLabel("Title").first().fill("Survives an outage");
+    await page.getByLabel("Description (optional)").first().fill("Still here");
+    await page.getByRole("button", { name: "Add task" }).click();
+    await expect.poll(() => page.locator("#form-error").textContent()).toMatch(/try again/i);
+    expect(await page.getByLabel("Title").first().inputValue()).toBe("Survives an outage");
+    expect(await page.getByLabel("Description (optional)").first().inputValue()).toBe("Still here");
+    expect(await titles(page)).not.toContain("Survives an outage");
+
+    await page.unroute("**/api/tasks");
+    await addTask(page, "Survives an outage");
+    expect(await page.getByLabel("Title").first().inputValue()).toBe("");
+  });
+
+  it("shows a second user none of the first user's tasks", async () => {
+    const alicePage = await newVisitor("isolation alice");
+    await signIn(alicePage, alice);
+    await alicePage.waitForURL(url("/tasks/"));
+    await expect.poll(() => titles(alicePage)).toHaveLength(3);
+    const aliceTaskId = await taskItems(alicePage).first().getAttribute("data-id");
+    expect(aliceTaskId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const page = await newVisitor("isolation bob");
+    await signUp(page, bob);
+    await expect.poll(() => page.locator("#list-state").textContent()).toContain("No tasks yet.");
+    expect(await taskItems(page).count()).toBe(0);
+
+    // Even asking for Alice's task by id, with Bob's own valid token, finds nothing.
+    const status = await page.evaluate(async (id) => {
+      const tokenResponse = await fetch("/api/auth/token");
+      const { token } = (await tokenResponse.json()) as { token: string };
+      const response = await fetch(`/api/tasks/${id}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return response.status;
+    }, aliceTaskId);
+    expect(status).toBe(404);
+  });
+
+  it("puts a wrong password and a taken e-mail next to the right field", async () => {
+    const page = await newVisitor("auth errors");
+    await signIn(page, { email: alice.email, password: "not the password" });
+    const passwordError = page.locator("#password-error");
+    await expect.poll(() => passwordError.textContent()).toContain("Wrong e-mail or password");
+    expect(await page.getByLabel("Password", { exact: true }).getAttribute("aria-invalid")).toBe(
+      "true",
+    );
+    expect(page.url()).toContain("/sign-in/");
+
+    await page.goto(url("/sign-up/"));
+    await page.getByLabel("E-mail").fill(alice.email);
+    await page.getByLabel("Password", { exact: true }).fill("a brand new password");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect.poll(() => page.locator("#email-error").textContent()).toContain("already exists");
+    expect(await page.getByLabel("E-mail").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByLabel("Password", { exact: true }).inputValue()).toBe(
+      "a brand new password",
+    );
+
+    // Inline validation catches a short password before anything is sent.
+    await page.getByLabel("E-mail").fill(`new-${run}@example.com`);
+    await page.getByLabel("Password", { exact: true }).fill("short");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect.poll(() => page.locator("#password-error").textContent()).toContain("at least 8");
+  });
+
+  it("lets a keyboard-only user sign in, create a task and complete it", async () => {
+    const page = await newVisitor("keyboard only", { width: 360 });
+    await page.goto(url("/sign-in/"));
+
+    /** Presses Tab until the focused element matches; fails if it never does. */
+    async function tabTo(describe: string, matches: () => Promise<boolean>) {
+      for (let presses = 0; presses < 40; presses += 1) {
+        await page.keyboard.press("Tab");
+        if (await matches()) return;
+      }
+      throw new Error(`Tab never reached ${describe}`);
+    }
+    const focusedId = () => page.evaluate(() => document.activeElement?.id ?? "");
+
+    await tabTo("the e-mail field", async () => (await focusedId()) === "email");
+    await page.keyboard.type(bob.email);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(bob.password);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(url("/tasks/"));
+    await expect.poll(() => page.locator("#list-state").textContent()).toContain("No tasks yet.");
+
+    await tabTo("the title field", async () => (await focusedId()) === "new-title");
+    await page.keyboard.type("Typed without a mouse");
+    const created = page.waitForResponse((r) => r.request().method() === "POST");
+    await page.keyboard.press("Enter");
+    expect((await created).status()).toBe(201);
+    await expect.poll(() => titles(page)).toEqual(["Typed without a mouse"]);
+    expect(await focusedId()).toBe("new-title");
+
+    await tabTo("the task's checkbox", async () =>
+      page.evaluate(() => document.activeElement?.classList.contains("task-toggle") ?? false),
+    );
+    const completed = page.waitForResponse((r) => r.request().method() === "PATCH");
+    await page.keyboard.press("Space");
+    expect((await completed).status()).toBe(200);
+    await page.reload();
+    await expect.poll(() => titles(page)).toEqual(["Typed without a mouse"]);
+    expect(await taskItem(page, "Typed without a mouse").getByRole("checkbox").isChecked()).toBe(
+      true,
+    );
+  });
+
+  it("sends a visitor without a session from the tasks page to sign-in with a message", async () => {
+    const page = await newVisitor("no session");
+    await page.goto(url("/tasks/"));
+    await page.waitForURL(/\/sign-in\/\?reason=session-ended$/);
+    await expect
+      .poll(() => page.locator("#sign-in-notice").textContent())
+      .toContain("Sign in again");
+  });
+
+  it("answers unknown pages with the 404 page", async () => {
+    const page = await newVisitor("not found");
+    const response = await page.goto(url("/no/such/page"));
+    expect(response?.status()).toBe(404);
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Page not found");
+  });
+
+  it("deletes an account with its tasks after a password check, then refuses its sign-in", async () => {
+    const [bobRow] = await db.select().from(userTable).where(eq(userTable.email, bob.email));
+    expect(bobRow).toBeDefined();
+    const bobId = bobRow?.id ?? "";
+    expect(await db.select().from(taskTable).where(eq(taskTable.userId, bobId))).toHaveLength(1);
+
+    const page = await newVisitor("delete account");
+    await signIn(page, bob);
+    await page.waitForURL(url("/tasks/"));
+    await page.goto(url("/account/"));
+    await page.getByRole("button", { name: "Delete my account…" }).click();
+    const confirm = page.getByLabel("Confirm with your password");
+    await confirm.fill("definitely wrong");
+    await page.getByRole("button", { name: "Delete account and all tasks" }).click();
+    await expect
+      .poll(() => page.locator("#delete-password-error").textContent())
+      .toContain("not correct");
+    expect(await db.select().from(userTable).where(eq(userTable.id, bobId))).toHaveLength(1);
+
+    await confirm.fill(bob.password);
+    await page.getByRole("button", { name: "Delete account and all tasks" }).click();
+    await page.waitForURL(url("/"));
+    await expect
+      .poll(() => page.locator("#landing-notice").textContent())
+      .toContain("account and all of its tasks were deleted");
+
+    expect(await db.select().from(userTable).where(eq(userTable.id, bobId))).toHaveLength(0);
+    expect(await db.select().from(taskTable).where(eq(taskTable.userId, bobId))).toHaveLength(0);
+
+    await signIn(page, bob);
+    await expect
+      .poll(() => page.locator("#password-error").textContent())
+      .toContain("Wrong e-mail or password");
+    // Alice is untouched.
+    const [aliceRow] = await db.select().from(userTable).where(eq(userTable.email, alice.email));
+    expect(aliceRow).toBeDefined();
+  });
+
+  it("tells a visitor who keeps guessing passwords to wait", async () => {
+    const page = await newVisitor("rate limited");
+    await page.goto(url("/sign-in/"));
+    await page.getByLabel("E-mail").fill(alice.email);
+    const formError = page.locator("#form-error");
+    // The sign-in limit is 10 per minute per address; the count may restart once mid-loop.
+    for (let attempt = 0; attempt < 25; attempt += 1) {
+      await page.getByLabel("Password", { exact: true }).fill(`wrong guess ${attempt}`);
+      const answered = page.waitForResponse((r) => r.url().includes("/sign-in/email"));
+      await page.getByRole("button", { name: "Sign in" }).click();
+      if ((await answered).status() === 429) break;
+    }
+    await expect.poll(() => formError.textContent()).toMatch(/Too many attempts\. Wait \d+ second/);
+  });
+});
