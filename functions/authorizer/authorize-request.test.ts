@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createAuthorizeRequest } from "./authorize-request";
+import { createJwksKeySource } from "./jwks-key-source";
+import { authorizerEvent, createOwnKeySigner, staticJwksFetch } from "./test-tokens";
+import { createAccessTokenVerifier } from "./verify-access-token";
+
+const ISSUER = "https://app.example";
+const AUDIENCE = `${ISSUER}/api`;
+
+async function setup() {
+  const signer = await createOwnKeySigner({
+    kid: "key-1",
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    subject: "user-1",
+  });
+  const endpoint = staticJwksFetch(signer.jwks);
+  const authorize = createAuthorizeRequest(
+    createAccessTokenVerifier({
+      keys: createJwksKeySource({ url: `${ISSUER}/api/auth/jwks`, fetch: endpoint.fetch }),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    }),
+  );
+  return { signer, endpoint, authorize };
+}
+
+function captureStderr(): string[] {
+  const lines: string[] = [];
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  return lines;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("authorizeRequest", () => {
+  it("denies when the key set cannot be loaded and logs the cause for operators", async () => {
+    const { signer, endpoint, authorize } = await setup();
+    endpoint.fail = true;
+    const token = await signer.sign();
+    const event = authorizerEvent({ authorization: `Bearer ${token}` });
+    const lines = captureStderr();
+    expect(await authorize(event)).toStrictEqual({ isAuthorized: false });
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({
+      reason: "key_source_unavailable",
+      requestId: event.requestContext.requestId,
+      detail: "Expected 200 OK from the JSON Web Key Set HTTP response",
+    });
+    expect(lines[0]).not.toContain(token.split(".")[2]);
+  });
+
+  it("denies an event that carries no headers at all as missing_token", async () => {
+    const { authorize } = await setup();
+    const { headers: _headers, ...event } = authorizerEvent({});
+    const lines = captureStderr();
+    expect(await authorize(event)).toStrictEqual({ isAuthorized: false });
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({ reason: "missing_token" });
+  });
+});

@@ -1,0 +1,72 @@
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerResult,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from "aws-lambda";
+import { log } from "../shared/log";
+import type { AccessTokenVerifier, DenyReason } from "./verify-access-token";
+
+/** What the tasks API receives in `requestContext.authorizer.lambda`. */
+export interface AccessContext {
+  userId: string;
+  /** Milliseconds spent verifying the token, to 3 decimals (sent on as Server-Timing). */
+  verifyMs: number;
+}
+
+export type AuthorizerResult =
+  | (APIGatewaySimpleAuthorizerResult & { isAuthorized: false })
+  | (APIGatewaySimpleAuthorizerWithContextResult<AccessContext> & { isAuthorized: true });
+
+export type AuthorizeRequest = (
+  event: APIGatewayRequestAuthorizerEventV2,
+) => Promise<AuthorizerResult>;
+
+export type HeaderDenyReason = "missing_token" | "wrong_scheme";
+
+type BearerToken = { ok: true; token: string } | { ok: false; reason: HeaderDenyReason };
+
+/** Reads `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110). */
+export function readBearerToken(header: string | undefined): BearerToken {
+  const value = header?.trim() ?? "";
+  if (value === "") return { ok: false, reason: "missing_token" };
+  const space = value.indexOf(" ");
+  const scheme = space === -1 ? value : value.slice(0, space);
+  if (scheme.toLowerCase() !== "bearer") return { ok: false, reason: "wrong_scheme" };
+  const token = value.slice(scheme.length).trim();
+  if (token === "") return { ok: false, reason: "missing_token" };
+  return { ok: true, token };
+}
+
+/**
+ * The authorizer's logic for an API Gateway HTTP API REQUEST authorizer (payload 2.0, simple
+ * responses). Every refusal is `{ isAuthorized: false }` plus one JSON log line with its reason.
+ */
+export function createAuthorizeRequest(verify: AccessTokenVerifier): AuthorizeRequest {
+  return async function authorizeRequest(event) {
+    const requestId = event.requestContext.requestId;
+    const bearer = readBearerToken(event.headers?.authorization);
+    if (!bearer.ok) return refuse(bearer.reason, requestId, event.routeKey);
+
+    const started = performance.now();
+    const result = await verify(bearer.token);
+    const verifyMs = Math.round((performance.now() - started) * 1000) / 1000;
+
+    if (!result.ok) return refuse(result.reason, requestId, event.routeKey, result.detail);
+    return { isAuthorized: true, context: { userId: result.userId, verifyMs } };
+  };
+}
+
+function refuse(
+  reason: DenyReason | HeaderDenyReason,
+  requestId: string,
+  routeKey: string,
+  detail?: string,
+): AuthorizerResult {
+  log.warn("authorizer denied", {
+    reason,
+    requestId,
+    routeKey,
+    ...(detail === undefined ? {} : { detail }),
+  });
+  return { isAuthorized: false };
+}

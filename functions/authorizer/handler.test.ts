@@ -1,0 +1,189 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  describe,
+  expect,
+  it,
+  type MockInstance,
+  vi,
+} from "vitest";
+import { type Auth, createAuth } from "../auth/create-auth";
+import {
+  accessToken,
+  authCaller,
+  signUp,
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  testAuthSettings,
+  uniqueEmail,
+} from "../auth/test-support";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import type { AuthorizeRequest } from "./authorize-request";
+import {
+  authorizerEvent,
+  createAuthSigner,
+  TOKEN_ATTACKS,
+  type TrustedSigner,
+} from "./test-tokens";
+
+/**
+ * The deployed entry, loaded as Lambda loads it (settings from the environment at module load),
+ * fed real API Gateway HTTP API authorizer events. Its JWKS_URL points at a real HTTP server
+ * that answers from the auth instance, so the key source takes the production fetch path.
+ */
+let database: TestDatabase;
+let auth: Auth;
+let server: Server;
+let jwksRequests = 0;
+let handler: AuthorizeRequest;
+let signer: TrustedSigner;
+let userId: string;
+let token: string;
+let stderr: MockInstance<typeof process.stderr.write>;
+
+beforeAll(async () => {
+  database = await createTestDatabase("pglite");
+  const settings = testAuthSettings(database.db);
+  auth = createAuth(settings);
+  server = createServer((request, response) => {
+    jwksRequests += 1;
+    auth
+      .handler(new Request(`${TEST_ISSUER}${request.url}`, { method: request.method }))
+      .then(async (answer) => {
+        response.writeHead(answer.status, { "content-type": "application/json" });
+        response.end(await answer.text());
+      });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  vi.stubEnv("JWKS_URL", `http://127.0.0.1:${port}/api/auth/jwks`);
+  vi.stubEnv("JWT_ISSUER", TEST_ISSUER);
+  vi.stubEnv("JWT_AUDIENCE", TEST_AUDIENCE);
+  ({ handler } = await import("./handler"));
+  vi.unstubAllEnvs();
+
+  const user = await signUp(authCaller(auth, "lambda"), uniqueEmail("authorizer"));
+  userId = user.id;
+  token = await accessToken(authCaller(auth, "lambda"), user.cookie);
+  signer = await createAuthSigner(auth, {
+    secret: settings.secret,
+    issuer: TEST_ISSUER,
+    audience: TEST_AUDIENCE,
+    subject: userId,
+  });
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await database.dispose();
+});
+
+afterEach(() => {
+  stderr?.mockRestore();
+});
+
+/** Captures what the authorizer writes to stderr (where log.warn goes) during `run`. */
+async function captureLog<T>(run: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
+  const lines: string[] = [];
+  stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  try {
+    return { result: await run(), lines };
+  } finally {
+    stderr.mockRestore();
+  }
+}
+
+async function expectDenied(authorization: string | undefined, reason: string): Promise<void> {
+  const event = authorizerEvent(authorization === undefined ? {} : { authorization });
+  const { result, lines } = await captureLog(() => handler(event));
+  expect(result).toStrictEqual({ isAuthorized: false });
+  expect(lines).toHaveLength(1);
+  const entry = JSON.parse(lines[0] ?? "") as Record<string, unknown>;
+  expect(entry).toMatchObject({
+    level: "warn",
+    msg: "authorizer denied",
+    reason,
+    requestId: event.requestContext.requestId,
+    routeKey: "GET /api/tasks",
+  });
+  const bearer = authorization?.split(" ").at(-1);
+  if (bearer && bearer.length > 8) expect(lines[0]).not.toContain(bearer);
+}
+
+describe("authorizer Lambda entry (API Gateway HTTP API, REQUEST, payload 2.0, simple responses)", () => {
+  it("allows a real access token from the auth Lambda with the user id and the verify time", async () => {
+    const { result, lines } = await captureLog(() =>
+      handler(authorizerEvent({ authorization: `Bearer ${token}` })),
+    );
+    expect(result).toStrictEqual({
+      isAuthorized: true,
+      context: { userId, verifyMs: expect.any(Number) },
+    });
+    const { verifyMs } = (result as { context: { verifyMs: number } }).context;
+    expect(verifyMs).toBeGreaterThanOrEqual(0);
+    expect(Math.round(verifyMs * 1000) / 1000).toBe(verifyMs);
+    expect(lines).toEqual([]);
+  });
+
+  it.each(["bearer", "BEARER", "BeArEr"])(
+    "treats the scheme case-insensitively (%s)",
+    async (scheme) => {
+      expect(await handler(authorizerEvent({ authorization: `${scheme} ${token}` }))).toMatchObject(
+        {
+          isAuthorized: true,
+          context: { userId },
+        },
+      );
+    },
+  );
+
+  it("tolerates extra spaces around the token", async () => {
+    expect(
+      await handler(authorizerEvent({ authorization: `  Bearer   ${token}  ` })),
+    ).toMatchObject({ isAuthorized: true });
+  });
+
+  it.each(TOKEN_ATTACKS)("denies $name and logs $reason", async (attack) => {
+    await expectDenied(`Bearer ${await attack.token(signer)}`, attack.reason);
+  });
+
+  it.each([
+    ["Basic", () => `Basic ${Buffer.from("user:password").toString("base64")}`],
+    ["Token", () => `Token ${token}`],
+    ["DPoP", () => `DPoP ${token}`],
+    ["no scheme", () => token],
+    ["no space after Bearer", () => `Bearer${token}`],
+  ])("denies the %s scheme as wrong_scheme", async (_name, header) => {
+    await expectDenied(header(), "wrong_scheme");
+  });
+
+  it.each([
+    ["a missing Authorization header", undefined],
+    ["an empty Authorization header", ""],
+    ["a blank Authorization header", "   "],
+    ["Bearer without a token", "Bearer"],
+    ["Bearer followed by spaces only", "Bearer    "],
+  ])("denies %s as missing_token", async (_name, header) => {
+    await expectDenied(header, "missing_token");
+  });
+
+  it("never logs the token, whatever the reason", async () => {
+    const expired = await signer.sign({ exp: Math.floor(Date.now() / 1000) - 600 });
+    const { lines } = await captureLog(() =>
+      handler(authorizerEvent({ authorization: `Bearer ${expired}` })),
+    );
+    expect(lines).toHaveLength(1);
+    for (const part of expired.split(".")) expect(lines[0]).not.toContain(part);
+  });
+
+  it("fetched the JWKS from the auth function once and served everything else from memory", () => {
+    expect(jwksRequests).toBe(1);
+  });
+});

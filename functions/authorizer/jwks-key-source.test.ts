@@ -1,0 +1,237 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { type Auth, createAuth, SIGNING_KEY_GRACE_SECONDS } from "../auth/create-auth";
+import { retireSigningKeys } from "../auth/signing-keys";
+import {
+  accessToken,
+  authCaller,
+  signUp,
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  testAuthSettings,
+  uniqueEmail,
+} from "../auth/test-support";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { createJwksKeySource, JWKS_COOLDOWN_MS } from "./jwks-key-source";
+import {
+  base64url,
+  createOwnKeySigner,
+  jwksFetchFromAuth,
+  type OwnKeySigner,
+  staticJwksFetch,
+} from "./test-tokens";
+import { type AccessTokenVerifier, createAccessTokenVerifier } from "./verify-access-token";
+
+const ISSUER = "https://app.example";
+const AUDIENCE = "https://app.example/api";
+const JWKS_URL = `${ISSUER}/api/auth/jwks`;
+const START = new Date("2026-03-01T12:00:00Z");
+
+/** Only Date is faked: jose's cooldown and the token clocks move when the test says so. */
+function advanceClock(ms: number): void {
+  vi.setSystemTime(Date.now() + ms);
+}
+
+/** A token whose header names `kid`; it is refused at the key lookup, before its signature. */
+function tokenWithKid(kid: string): string {
+  const header = base64url(JSON.stringify({ alg: "EdDSA", kid }));
+  return `${header}.${base64url(JSON.stringify({ sub: "x" }))}.${base64url("signature")}`;
+}
+
+describe("JWKS key source (own key set)", () => {
+  let signer: OwnKeySigner;
+  let endpoint: ReturnType<typeof staticJwksFetch>;
+  let verify: AccessTokenVerifier;
+
+  beforeEach(async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: START });
+    signer = await createOwnKeySigner({
+      kid: "key-1",
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      subject: "user-1",
+    });
+    endpoint = staticJwksFetch(signer.jwks);
+    verify = createAccessTokenVerifier({
+      keys: createJwksKeySource({ url: JWKS_URL, fetch: endpoint.fetch }),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("fetches the key set once, then verifies from memory however long the instance lives", async () => {
+    expect(endpoint.count()).toBe(0);
+    expect(await verify(await signer.sign())).toMatchObject({ ok: true });
+    expect(endpoint.count()).toBe(1);
+    for (const elapsed of [1_000, 60_000, 10 * 60_000, 24 * 60 * 60_000]) {
+      advanceClock(elapsed);
+      for (let i = 0; i < 20; i += 1) {
+        expect(await verify(await signer.sign())).toMatchObject({ ok: true });
+      }
+    }
+    expect(endpoint.count()).toBe(1);
+  });
+
+  it("shares one fetch between concurrent cold-start verifications", async () => {
+    const tokens = await Promise.all(Array.from({ length: 25 }, () => signer.sign()));
+    const results = await Promise.all(tokens.map((token) => verify(token)));
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(endpoint.count()).toBe(1);
+  });
+
+  it("refreshes for an unknown kid at most once per cooldown, however many kids are sent", async () => {
+    await verify(await signer.sign());
+    expect(endpoint.count()).toBe(1);
+
+    // Within the cooldown of the initial load: a flood of random kids costs nothing.
+    for (let i = 0; i < 500; i += 1) {
+      expect(await verify(tokenWithKid(randomUUID()))).toEqual({
+        ok: false,
+        reason: "unknown_kid",
+      });
+    }
+    expect(endpoint.count()).toBe(1);
+
+    for (let window = 1; window <= 3; window += 1) {
+      advanceClock(JWKS_COOLDOWN_MS);
+      for (let i = 0; i < 500; i += 1) {
+        await verify(tokenWithKid(randomUUID()));
+        advanceClock(JWKS_COOLDOWN_MS / 1000 - 1);
+      }
+      expect(endpoint.count()).toBe(1 + window);
+    }
+    expect(await verify(await signer.sign())).toMatchObject({ ok: true });
+  });
+
+  it("picks up a newly published key after one refresh and keeps verifying the old one", async () => {
+    const oldToken = await signer.sign();
+    expect(await verify(oldToken)).toMatchObject({ ok: true });
+
+    const next = await createOwnKeySigner({
+      kid: "key-2",
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      subject: "user-1",
+    });
+    signer.jwks.keys.unshift(...next.jwks.keys);
+    advanceClock(JWKS_COOLDOWN_MS);
+
+    expect(await verify(await next.sign())).toMatchObject({ ok: true });
+    expect(endpoint.count()).toBe(2);
+    expect(await verify(oldToken)).toMatchObject({ ok: true });
+    expect(endpoint.count()).toBe(2);
+  });
+
+  it("tries a failing endpoint at most once per cooldown, then recovers", async () => {
+    endpoint.fail = true;
+    for (let i = 0; i < 100; i += 1) {
+      expect(await verify(await signer.sign())).toMatchObject({
+        ok: false,
+        reason: "key_source_unavailable",
+      });
+      advanceClock(100);
+    }
+    expect(endpoint.count()).toBe(1);
+
+    endpoint.fail = false;
+    advanceClock(JWKS_COOLDOWN_MS - 100 * 100 - 1);
+    expect(await verify(await signer.sign())).toMatchObject({
+      ok: false,
+      reason: "key_source_unavailable",
+    });
+    expect(endpoint.count()).toBe(1);
+
+    advanceClock(1);
+    expect(await verify(await signer.sign())).toMatchObject({ ok: true });
+    expect(endpoint.count()).toBe(2);
+  });
+
+  it("keeps verifying known keys while a refresh for an unknown kid fails", async () => {
+    await verify(await signer.sign());
+    endpoint.fail = true;
+    advanceClock(JWKS_COOLDOWN_MS);
+    expect(await verify(tokenWithKid("rotated-key"))).toMatchObject({
+      ok: false,
+      reason: "key_source_unavailable",
+    });
+    // The gate holds the second attempt back: no fetch, and still no key for that kid.
+    expect(await verify(tokenWithKid("rotated-key"))).toMatchObject({
+      ok: false,
+      reason: "key_source_unavailable",
+    });
+    expect(await verify(await signer.sign())).toMatchObject({ ok: true });
+    expect(endpoint.count()).toBe(2);
+  });
+});
+
+describe("JWKS key source fed by Better Auth's /api/auth/jwks (rotation)", () => {
+  let database: TestDatabase;
+  let auth: Auth;
+  let cookie: string;
+  let userId: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("pglite");
+    auth = createAuth(testAuthSettings(database.db));
+    const user = await signUp(authCaller(auth, "handler"), uniqueEmail("rotation"));
+    cookie = user.cookie;
+    userId = user.id;
+  });
+  afterAll(async () => {
+    await database.dispose();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("verifies old-key tokens through the grace period and new-key tokens after one refresh", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: new Date() });
+    const call = authCaller(auth, "handler");
+    const endpoint = jwksFetchFromAuth(auth);
+    const verify = createAccessTokenVerifier({
+      keys: createJwksKeySource({ url: `${TEST_ISSUER}/api/auth/jwks`, fetch: endpoint.fetch }),
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+    });
+
+    const oldKeyToken = await accessToken(call, cookie);
+    expect(await verify(oldKeyToken)).toEqual(expect.objectContaining({ ok: true, userId }));
+    expect(endpoint.count()).toBe(1);
+
+    const [retired] = await retireSigningKeys(database.db);
+    const newKeyToken = await accessToken(call, cookie);
+    const kidOf = (token: string) =>
+      (
+        JSON.parse(Buffer.from(token.split(".")[0] ?? "", "base64url").toString()) as {
+          kid: string;
+        }
+      ).kid;
+    expect(kidOf(oldKeyToken)).toBe(retired);
+    expect(kidOf(newKeyToken)).not.toBe(retired);
+
+    // Inside the cooldown of the first load the new kid is not fetched yet.
+    expect(await verify(newKeyToken)).toEqual({ ok: false, reason: "unknown_kid" });
+    expect(endpoint.count()).toBe(1);
+
+    advanceClock(JWKS_COOLDOWN_MS);
+    expect(await verify(newKeyToken)).toMatchObject({ ok: true, userId });
+    expect(endpoint.count()).toBe(2);
+    expect(await verify(oldKeyToken)).toMatchObject({ ok: true, userId });
+    expect(await verify(newKeyToken)).toMatchObject({ ok: true, userId });
+    expect(endpoint.count()).toBe(2);
+
+    // After the grace period Better Auth stops publishing the retired key; the next refresh
+    // (here triggered by an unknown kid) drops it from memory too.
+    advanceClock(SIGNING_KEY_GRACE_SECONDS * 1000 + 60_000);
+    expect(await verify(tokenWithKid("some-unknown-key"))).toEqual({
+      ok: false,
+      reason: "unknown_kid",
+    });
+    expect(endpoint.count()).toBe(3);
+    expect(await verify(oldKeyToken)).toEqual({ ok: false, reason: "unknown_kid" });
+    expect(endpoint.count()).toBe(3);
+  });
+});
