@@ -1,0 +1,268 @@
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
+import { sql } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { type DatabaseHandle, openDatabase } from "../db/database";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
+import { createTasksApp, MAX_BODY_BYTES } from "./app";
+import {
+  countTasks,
+  createGatewayClient,
+  type ErrorBody,
+  type GatewayClient,
+  insertUser,
+  taskRows,
+} from "./gateway-test-client";
+import type { Task } from "./task-schemas";
+
+const TOKEN = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJlLWJ5dGVz";
+
+/** Captures everything the functions log while `run` executes. */
+async function captureLogs(run: () => Promise<void>): Promise<string> {
+  const lines: string[] = [];
+  const capture = (chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  };
+  const out = vi.spyOn(process.stdout, "write").mockImplementation(capture);
+  const err = vi.spyOn(process.stderr, "write").mockImplementation(capture);
+  try {
+    await run();
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  return lines.join("");
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A JSON body of exactly `size` bytes (padded with insignificant whitespace). */
+function paddedBody(size: number): string {
+  const start = '{"title":"edge of the limit"';
+  return `${start}${" ".repeat(size - start.length - 1)}}`;
+}
+
+describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
+  let database: TestDatabase;
+  let call: GatewayClient;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    call = createGatewayClient(database.db);
+  });
+  afterAll(async () => {
+    await database.dispose();
+  });
+
+  it("reports a working database on /api/health with a real query", async () => {
+    const response = await call("GET", "/api/health");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok", database: "ok" });
+    expect(response.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("accepts a body of exactly 16 KiB and refuses one byte more with 413, writing nothing", async () => {
+    const owner = await insertUser(database.db);
+    const atLimit = await call("POST", "/api/tasks", {
+      as: owner,
+      rawBody: paddedBody(MAX_BODY_BYTES),
+      headers: { "content-type": "application/json" },
+    });
+    expect(atLimit.status).toBe(201);
+
+    const before = await countTasks(database.db);
+    for (const method of ["POST", "PATCH"]) {
+      const path =
+        method === "POST"
+          ? "/api/tasks"
+          : `/api/tasks/${((await atLimit.clone().json()) as Task).id}`;
+      const response = await call(method, path, {
+        as: owner,
+        rawBody: paddedBody(MAX_BODY_BYTES + 1),
+        headers: { "content-type": "application/json" },
+      });
+      expect(response.status, method).toBe(413);
+      expect(await response.json()).toEqual({
+        error: {
+          code: "payload_too_large",
+          message: `The body must be at most ${MAX_BODY_BYTES} bytes`,
+        },
+      });
+    }
+    expect(await countTasks(database.db)).toBe(before);
+    expect((await taskRows(database.db, owner))[0]?.title).toBe("edge of the limit");
+  });
+
+  it("checks the actual size of a body, not only the Content-Length it claims", async () => {
+    const owner = await insertUser(database.db);
+    const app = createTasksApp({ db: database.db });
+    const env = {
+      requestContext: { requestId: "r1", authorizer: { lambda: { userId: owner, verifyMs: 1 } } },
+    };
+    const before = await countTasks(database.db);
+    const understated = await app.request(
+      "/api/tasks",
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": "20" },
+        body: paddedBody(MAX_BODY_BYTES * 4),
+      },
+      env,
+    );
+    expect(understated.status).toBe(413);
+    const overstated = await app.request(
+      "/api/tasks",
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": String(1024 * 1024) },
+        body: '{"title":"small"}',
+      },
+      env,
+    );
+    expect(overstated.status).toBe(413);
+    expect(await countTasks(database.db)).toBe(before);
+  });
+
+  it("answers a deleted user's still-valid token with 401 on create and leaves no orphan row", async () => {
+    const owner = await insertUser(database.db);
+    const created = (await (
+      await call("POST", "/api/tasks", { as: owner, json: { title: "before deletion" } })
+    ).json()) as Task;
+    await database.db.execute(sql`delete from "user" where id = ${owner}`);
+    expect(await taskRows(database.db, owner)).toEqual([]);
+
+    const before = await countTasks(database.db);
+    const logs = await captureLogs(async () => {
+      const response = await call("POST", "/api/tasks", {
+        as: owner,
+        json: { title: "after deletion" },
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({
+        error: {
+          code: "unauthorized",
+          message: "The account this token belongs to no longer exists",
+        },
+      });
+    });
+    expect(await countTasks(database.db)).toBe(before);
+    expect(await taskRows(database.db, owner)).toEqual([]);
+    expect(logs).not.toContain(TOKEN);
+
+    for (const method of ["PATCH", "DELETE"]) {
+      const response = await call(method, `/api/tasks/${created.id}`, {
+        as: owner,
+        ...(method === "PATCH" ? { json: { completed: true } } : {}),
+      });
+      expect(response.status, method).toBe(404);
+    }
+    const list = await call("GET", "/api/tasks", { as: owner });
+    expect(await list.json()).toEqual({ items: [], nextCursor: null });
+  });
+
+  it("answers 500 internal without stack, SQL or token when something unexpected breaks", async () => {
+    const broken = await createTestDatabase(engine);
+    try {
+      const owner = await insertUser(broken.db);
+      // A schema the code does not expect: every task query now fails inside the database.
+      await broken.db.execute(sql`alter table task rename column title to heading`);
+      const brokenCall = createGatewayClient(broken.db);
+      const bodies: string[] = [];
+      const logs = await captureLogs(async () => {
+        for (const [method, path] of [
+          ["POST", "/api/tasks"],
+          ["GET", "/api/tasks"],
+        ] as const) {
+          const response = await brokenCall(method, path, {
+            as: owner,
+            requestId: `broken-${method}`,
+            headers: { authorization: `Bearer ${TOKEN}` },
+            ...(method === "POST" ? { json: { title: "secret title" } } : {}),
+          });
+          expect(response.status, method).toBe(500);
+          expect(response.headers.get("x-request-id")).toBe(`broken-${method}`);
+          const text = await response.text();
+          bodies.push(text);
+          expect(JSON.parse(text)).toEqual({
+            error: { code: "internal", message: "Internal server error" },
+          });
+        }
+      });
+      for (const text of bodies) {
+        expect(text).not.toMatch(/select|insert|heading|title"|\bat\s|\.ts:|stack/i);
+        expect(text).not.toContain(TOKEN);
+      }
+      // The log says what failed (for operators) but never the token or the task's content.
+      const lines = logs.split("\n").filter((line) => line.includes("broken-"));
+      expect(lines).toHaveLength(2);
+      for (const line of lines) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        expect(entry).toMatchObject({ level: "error", status: 500, code: "42703" });
+      }
+      expect(logs).not.toContain(TOKEN);
+      expect(logs).not.toContain("secret title");
+    } finally {
+      await broken.dispose();
+    }
+  });
+
+  it("answers 503 unavailable on every route when its database is gone, and health says so", async () => {
+    const gone = await createTestDatabase(engine);
+    const owner = await insertUser(gone.db);
+    const goneCall = createGatewayClient(gone.db);
+    await gone.dispose();
+    await expectUnavailable(goneCall, owner);
+  });
+});
+
+async function expectUnavailable(call: GatewayClient, owner: string) {
+  const health = await call("GET", "/api/health");
+  expect(health.status).toBe(503);
+  expect(await health.json()).toEqual({
+    error: { code: "unavailable", message: "The database is unreachable" },
+  });
+  const requests: [string, string, unknown][] = [
+    ["GET", "/api/tasks", undefined],
+    ["POST", "/api/tasks", { title: "x" }],
+    ["GET", "/api/tasks/7d3d1f3e-4a0c-4c8e-9b0a-1f2e3d4c5b6a", undefined],
+    ["PATCH", "/api/tasks/7d3d1f3e-4a0c-4c8e-9b0a-1f2e3d4c5b6a", { completed: true }],
+    ["DELETE", "/api/tasks/7d3d1f3e-4a0c-4c8e-9b0a-1f2e3d4c5b6a", undefined],
+  ];
+  for (const [method, path, json] of requests) {
+    const response = await call(method, path, { as: owner, json });
+    expect(response.status, `${method} ${path}`).toBe(503);
+    expect(((await response.json()) as ErrorBody).error.code).toBe("unavailable");
+  }
+}
+
+describe("tasks API with a database that cannot be reached through the Neon driver", () => {
+  let handle: DatabaseHandle;
+  const password = "hunter2-not-a-real-password";
+
+  beforeAll(async () => {
+    handle = await openDatabase({
+      url: `postgres://tasks:${password}@127.0.0.1:${await closedPort()}/tasks`,
+    });
+  });
+  afterAll(async () => {
+    await handle.close();
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("answers 503 unavailable on health and on every task route", async () => {
+    const call = createGatewayClient(handle.db);
+    const logs = await captureLogs(() => expectUnavailable(call, "user-1"));
+    expect(logs).toContain('"status":503');
+    expect(logs).not.toContain(password);
+  });
+});

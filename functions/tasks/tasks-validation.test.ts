@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
+import {
+  type CallOptions,
+  countTasks,
+  createGatewayClient,
+  type ErrorBody,
+  type GatewayClient,
+  insertUser,
+  taskRows,
+} from "./gateway-test-client";
+import type { Task } from "./task-schemas";
+
+/** One bad input, and the field the 400 must point at ("" for the whole body). */
+interface BadInput {
+  name: string;
+  options: CallOptions;
+  field: string;
+  location?: string;
+}
+
+const json = (value: unknown): CallOptions => ({ json: value });
+const raw = (body: string, contentType = "application/json"): CallOptions => ({
+  rawBody: body,
+  headers: { "content-type": contentType },
+});
+const emoji = "😀"; // one character, two UTF-16 code units
+
+const badCreates: BadInput[] = [
+  { name: "malformed JSON", options: raw('{"title": "x"'), field: "" },
+  { name: "an empty JSON body", options: raw(""), field: "" },
+  { name: "a JSON array", options: json([{ title: "x" }]), field: "" },
+  { name: "a JSON string", options: json("title"), field: "" },
+  { name: "JSON null", options: json(null), field: "" },
+  { name: "no body at all", options: {}, field: "title" },
+  {
+    name: "a form body",
+    options: raw("title=x", "application/x-www-form-urlencoded"),
+    field: "content-type",
+    location: "header",
+  },
+  {
+    name: "a text/plain body",
+    options: raw('{"title":"x"}', "text/plain"),
+    field: "content-type",
+    location: "header",
+  },
+  { name: "a missing title", options: json({ description: "d" }), field: "title" },
+  { name: "a numeric title", options: json({ title: 42 }), field: "title" },
+  { name: "a null title", options: json({ title: null }), field: "title" },
+  { name: "an array title", options: json({ title: ["x"] }), field: "title" },
+  { name: "an empty title", options: json({ title: "" }), field: "title" },
+  { name: "a whitespace-only title", options: json({ title: " \t\n " }), field: "title" },
+  { name: "a 201-character title", options: json({ title: "x".repeat(201) }), field: "title" },
+  { name: "a 201-emoji title", options: json({ title: emoji.repeat(201) }), field: "title" },
+  { name: "a title with a NUL character", options: json({ title: "a\u0000b" }), field: "title" },
+  {
+    name: "a 2001-character description",
+    options: json({ title: "x", description: "d".repeat(2001) }),
+    field: "description",
+  },
+  {
+    name: "a numeric description",
+    options: json({ title: "x", description: 7 }),
+    field: "description",
+  },
+  {
+    name: "a description with a NUL character",
+    options: json({ title: "x", description: "\u0000" }),
+    field: "description",
+  },
+  {
+    name: "an unknown field userId",
+    options: json({ title: "x", userId: "someone" }),
+    field: "userId",
+  },
+  {
+    name: "an unknown field id",
+    options: json({ title: "x", id: "7d3d1f3e-4a0c-4c8e-9b0a-1f2e3d4c5b6a" }),
+    field: "id",
+  },
+  {
+    name: "completed on create",
+    options: json({ title: "x", completed: true }),
+    field: "completed",
+  },
+  {
+    name: "createdAt on create",
+    options: json({ title: "x", createdAt: "2020-01-01T00:00:00.000Z" }),
+    field: "createdAt",
+  },
+];
+
+const badUpdates: BadInput[] = [
+  { name: "malformed JSON", options: raw("{completed: true}"), field: "" },
+  { name: "an empty object", options: json({}), field: "" },
+  { name: "no body at all", options: {}, field: "" },
+  {
+    name: "a text/plain body",
+    options: raw('{"completed":true}', "text/plain"),
+    field: "content-type",
+    location: "header",
+  },
+  { name: "a string for completed", options: json({ completed: "true" }), field: "completed" },
+  { name: "null for completed", options: json({ completed: null }), field: "completed" },
+  { name: "a number for completed", options: json({ completed: 1 }), field: "completed" },
+  { name: "a null title", options: json({ title: null }), field: "title" },
+  { name: "an empty title", options: json({ title: "   " }), field: "title" },
+  { name: "a 201-character title", options: json({ title: "x".repeat(201) }), field: "title" },
+  {
+    name: "a 2001-character description",
+    options: json({ description: "d".repeat(2001) }),
+    field: "description",
+  },
+  {
+    name: "an unknown field userId",
+    options: json({ completed: true, userId: "someone" }),
+    field: "userId",
+  },
+  {
+    name: "an unknown field updatedAt",
+    options: json({ updatedAt: "2020-01-01T00:00:00.000Z" }),
+    field: "updatedAt",
+  },
+  { name: "a JSON array", options: json([{ completed: true }]), field: "" },
+];
+
+const badQueries: { name: string; query: string; field: string }[] = [
+  { name: "limit=0", query: "limit=0", field: "limit" },
+  { name: "limit=101", query: "limit=101", field: "limit" },
+  { name: "limit=-1", query: "limit=-1", field: "limit" },
+  { name: "limit=1.5", query: "limit=1.5", field: "limit" },
+  { name: "limit=ten", query: "limit=ten", field: "limit" },
+  { name: "limit=1e1", query: "limit=1e1", field: "limit" },
+  { name: "an empty limit", query: "limit=", field: "limit" },
+  { name: "limit=99999", query: "limit=99999", field: "limit" },
+  { name: "a repeated limit", query: "limit=1&limit=2", field: "limit" },
+  { name: "completed=yes", query: "completed=yes", field: "completed" },
+  { name: "completed=1", query: "completed=1", field: "completed" },
+  { name: "completed=TRUE", query: "completed=TRUE", field: "completed" },
+  { name: "an unknown parameter userId", query: "userId=someone", field: "userId" },
+  { name: "an unknown parameter offset", query: "offset=10", field: "offset" },
+];
+
+async function expectInvalid(response: Response, field: string, location: string) {
+  expect(response.status).toBe(400);
+  const body = (await response.json()) as ErrorBody;
+  expect(body.error.code).toBe("invalid_request");
+  expect(typeof body.error.message).toBe("string");
+  expect(body.error.details).toContainEqual(expect.objectContaining({ location, field }));
+}
+
+describe.each(ENGINES)("request validation on %s", (engine) => {
+  let database: TestDatabase;
+  let call: GatewayClient;
+  let owner: string;
+  let existing: Task;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    call = createGatewayClient(database.db);
+    owner = await insertUser(database.db);
+    const response = await call("POST", "/api/tasks", {
+      as: owner,
+      json: { title: "Untouched", description: "original" },
+    });
+    existing = (await response.json()) as Task;
+  });
+  afterAll(async () => {
+    await database.dispose();
+  });
+
+  it.each(badCreates)(
+    "refuses to create a task from $name with 400 and writes nothing",
+    async ({ options, field, location = "body" }) => {
+      const before = await countTasks(database.db);
+      const response = await call("POST", "/api/tasks", { ...options, as: owner });
+      await expectInvalid(response, field, location);
+      expect(await countTasks(database.db)).toBe(before);
+    },
+  );
+
+  it.each(badUpdates)(
+    "refuses to update a task from $name with 400 and leaves it unchanged",
+    async ({ options, field, location = "body" }) => {
+      const before = await taskRows(database.db, owner);
+      const response = await call("PATCH", `/api/tasks/${existing.id}`, { ...options, as: owner });
+      await expectInvalid(response, field, location);
+      expect(await taskRows(database.db, owner)).toEqual(before);
+    },
+  );
+
+  it.each(badQueries)("refuses to list with $name", async ({ query, field }) => {
+    const before = await taskRows(database.db, owner);
+    const response = await call("GET", `/api/tasks?${query}`, { as: owner });
+    await expectInvalid(response, field, "query");
+    expect(await taskRows(database.db, owner)).toEqual(before);
+  });
+
+  it("lists every problem of a body at once, one entry per field", async () => {
+    const response = await call("POST", "/api/tasks", {
+      as: owner,
+      json: { title: "", description: 5, userId: "x", owner: "y" },
+    });
+    const body = (await response.json()) as ErrorBody;
+    expect(body.error.details?.map((detail) => detail.field).sort()).toEqual([
+      "description",
+      "owner",
+      "title",
+      "userId",
+    ]);
+  });
+
+  it("accepts the limits themselves: a 200-character title and a 2000-character description", async () => {
+    const response = await call("POST", "/api/tasks", {
+      as: owner,
+      json: { title: `  ${"t".repeat(200)}  `, description: "d".repeat(2000) },
+    });
+    expect(response.status).toBe(201);
+    const created = (await response.json()) as Task;
+    expect(created.title).toHaveLength(200);
+    expect(created.description).toHaveLength(2000);
+  });
+
+  it("counts characters, not UTF-16 units: a 200-emoji title is accepted", async () => {
+    const response = await call("POST", "/api/tasks", {
+      as: owner,
+      json: { title: emoji.repeat(200) },
+    });
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as Task).title).toBe(emoji.repeat(200));
+  });
+
+  it("accepts limit=1 and limit=100", async () => {
+    for (const limit of [1, 100]) {
+      const response = await call("GET", `/api/tasks?limit=${limit}`, { as: owner });
+      expect(response.status).toBe(200);
+    }
+  });
+});
