@@ -3,20 +3,26 @@ import { readSecret, requireEnv } from "../shared/secrets";
 import { createAuthLambda } from "./auth-lambda";
 import { createAuth } from "./create-auth";
 
-/** The auth Lambda: settings are read once per cold start, never again. */
+/** The auth Lambda. Settings are read once per cold start, all before anything connects. */
 const baseURL = requireEnv("BETTER_AUTH_URL");
+const issuer = requireEnv("JWT_ISSUER");
+const audience = requireEnv("JWT_AUDIENCE");
+const rateLimit = { enabled: rateLimitEnabled(process.env.AUTH_RATE_LIMIT) };
+const secret = await readSecret("BETTER_AUTH_SECRET");
 const database = await openDatabase({ url: await readSecret("DATABASE_URL") });
-const auth = createAuth({
-  db: database.db,
-  secret: await readSecret("BETTER_AUTH_SECRET"),
-  baseURL,
-  trustedOrigins: [new URL(baseURL).origin],
-  issuer: requireEnv("JWT_ISSUER"),
-  audience: requireEnv("JWT_AUDIENCE"),
-  rateLimit: { enabled: rateLimitEnabled(process.env.AUTH_RATE_LIMIT) },
-});
 
-export const handler = createAuthLambda(auth);
+export const handler = createAuthLambda(
+  createAuth({
+    db: database.db,
+    secret,
+    baseURL,
+    // The site and the API share this one origin; nothing else may use the session cookie.
+    trustedOrigins: [new URL(baseURL).origin],
+    issuer,
+    audience,
+    rateLimit,
+  }),
+);
 
 /** AUTH_RATE_LIMIT=off is for load tests against a local stack; anything unexpected is refused. */
 function rateLimitEnabled(value: string | undefined): boolean {
