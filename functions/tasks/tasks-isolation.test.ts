@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { AuthorizerContext } from "../shared/gateway-event";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
 import {
   countTasks,
@@ -161,7 +162,7 @@ describe.each(ENGINES)("per-user isolation on %s", (engine) => {
     },
   );
 
-  it.each([
+  it.each<{ name: string; authorizer: AuthorizerContext }>([
     { name: "an empty userId", authorizer: { userId: "", verifyMs: 1 } },
     { name: "a numeric userId", authorizer: { userId: 42, verifyMs: 1 } },
     { name: "no userId", authorizer: { verifyMs: 1 } },
