@@ -62,6 +62,14 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
   throw new Error(`could not take the lock ${lockPath}`);
 }
 
+/** Fails at once when a running stack holds the directory (checked before slow start-up work). */
+export async function assertDataDirFree(dataDir: string): Promise<void> {
+  const owner = Number((await readFile(join(dataDir, LOCK_FILE), "utf8").catch(() => "")).trim());
+  if (owner && (owner === process.pid || (await isRunningStack(owner)))) {
+    throw new DataDirInUse(dataDir, owner);
+  }
+}
+
 /**
  * The BETTER_AUTH_SECRET for a local stack: generated once (32 random bytes) into the data
  * directory with mode 0600, then reused so sessions and stored keys survive restarts.

@@ -91,7 +91,7 @@ async function siteFixture(): Promise<string> {
   return dir;
 }
 
-describe.each(ENGINES)("local stack end to end on %s", (engine: Engine) => {
+describe.each(ENGINES)("local stack end to end on %s", { timeout: 120_000 }, (engine: Engine) => {
   let stack: LocalStack;
   let testDatabase: TestDatabase | undefined;
   let databaseUrl: string;
@@ -268,7 +268,7 @@ describe.each(ENGINES)("local stack end to end on %s", (engine: Engine) => {
   });
 });
 
-describe("local stack data directory", () => {
+describe("local stack data directory", { timeout: 120_000 }, () => {
   let dataDir: string;
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "local-stack-data-"));

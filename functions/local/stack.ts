@@ -112,6 +112,14 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
+/** Fails at once when the port is taken (checked before slow start-up work). */
+export async function assertPortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await listen(probe, port);
+  await new Promise<void>((resolveClose) => probe.close(() => resolveClose()));
+}
+
 function stopServer(server: Server): Promise<void> {
   return new Promise((resolveClose) => {
     if (!server.listening) return resolveClose();
@@ -156,7 +164,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     toNodeListener(async (request, info) => (await handlerReady)(request, info), {
       maxBodyBytes: GATEWAY_MAX_BODY_BYTES,
       tooLarge: () => gatewayError(413),
-      ...(options.quiet ? {} : { onComplete: (entry) => log.info("request", { ...entry }) }),
+      ...(options.quiet ? {} : { onComplete: (entry) => log.info("access", { ...entry }) }),
     }),
   );
 

@@ -1,1 +1,99 @@
-console.log("npm start: the local stack is not built yet (see the local-stack issue).");
+import { relative, resolve } from "node:path";
+import { errorMessage, log } from "../shared/log";
+import { assertDataDirFree } from "./data-dir";
+import { ensureSiteBuilt } from "./site-build";
+import {
+  assertPortFree,
+  DEFAULT_DATA_DIR,
+  type LocalStack,
+  REPOSITORY_ROOT,
+  startLocalStack,
+} from "./stack";
+
+/**
+ * `npm start`: the whole product on http://127.0.0.1:3000 (PORT overrides) with the embedded
+ * database under .data/ (DATA_DIR overrides; DATABASE_URL switches to any Postgres).
+ * Failures print one line and exit 1; Ctrl-C / SIGTERM close the database and exit 0.
+ *
+ * npm run dev runs this file as its API process with SERVE_SITE=false and PUBLIC_URL set to
+ * the Astro dev server's origin, which proxies /api here.
+ */
+function fail(message: string): never {
+  process.stderr.write(`npm start: ${message.replace(/\s+/g, " ").trim()}\n`);
+  process.exit(1);
+}
+
+function readPort(): number {
+  const raw = process.env.PORT ?? "3000";
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65_535)
+    fail(`PORT must be a number from 0 to 65535, got "${raw}"`);
+  return port;
+}
+
+async function main(): Promise<void> {
+  const port = readPort();
+  const dataDir = process.env.DATA_DIR ? resolve(process.env.DATA_DIR) : DEFAULT_DATA_DIR;
+  const serveSite = process.env.SERVE_SITE !== "false";
+
+  // Refuse at once, before any slow work, when another stack holds the data or the port.
+  await assertDataDirFree(dataDir);
+  await assertPortFree(port);
+
+  if (serveSite) {
+    const site = ensureSiteBuilt(REPOSITORY_ROOT);
+    if (site.status === "failed") {
+      process.stderr.write(
+        `npm start: the site build failed (${site.reason}); serving the last build\n`,
+      );
+    }
+  }
+
+  const stack: LocalStack = await startLocalStack({
+    port,
+    dataDir,
+    serveSite,
+    ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+    ...(process.env.BETTER_AUTH_SECRET ? { secret: process.env.BETTER_AUTH_SECRET } : {}),
+    ...(process.env.PUBLIC_URL ? { publicUrl: process.env.PUBLIC_URL } : {}),
+  });
+
+  const inside = relative(process.cwd(), dataDir);
+  const shown = inside && !inside.startsWith("..") ? inside : dataDir;
+  const migrations =
+    stack.migrationsApplied === 0
+      ? "schema up to date"
+      : `${stack.migrationsApplied} migration(s) applied`;
+  process.stdout.write(
+    [
+      `Local stack listening on ${stack.url} (ready ${process.uptime().toFixed(2)} s after launch)`,
+      `  database: ${stack.databaseLabel}, ${migrations}`,
+      `  data: ${shown}/   stop: Ctrl-C`,
+      "",
+    ].join("\n"),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string, code: number) => {
+    if (stopping) {
+      process.stderr.write("npm start: forced exit while closing\n");
+      process.exit(1);
+    }
+    stopping = true;
+    process.stdout.write(`Stopping (${signal}): closing the server and the database…\n`);
+    try {
+      await stack.close();
+      process.exit(code);
+    } catch (error) {
+      fail(`could not stop cleanly: ${errorMessage(error)}`);
+    }
+  };
+  process.on("SIGINT", () => void stop("SIGINT", 0));
+  process.on("SIGTERM", () => void stop("SIGTERM", 0));
+  process.on("uncaughtException", (error) => {
+    log.error("unexpected error", { error: errorMessage(error) });
+    void stop("error", 1);
+  });
+}
+
+main().catch((error: unknown) => fail(errorMessage(error)));
