@@ -1,0 +1,471 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { CfnDeletionPolicy } from "aws-cdk-lib";
+import { CfnLogGroup } from "aws-cdk-lib/aws-logs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FUNCTION_ENTRIES, ROUTES } from "../functions/routes";
+import { lambdaId, siteBuildDirectory } from "./app-stack";
+import {
+  LAMBDA_SIZING,
+  type LambdaName,
+  MIGRATIONS_BUNDLE_PATH,
+  MIGRATIONS_SOURCE,
+} from "./function-settings";
+import { listSitePages, NOT_FOUND_PAGE } from "./site-router";
+import { stageSettings } from "./stage-settings";
+import {
+  assetDirectory,
+  constructApp,
+  type SynthesizedApp,
+  synthesizeApp,
+  TEST_ACCOUNT,
+} from "./synthesize";
+import {
+  dependencyGraph,
+  findCycle,
+  type CfnResource as TemplateResource,
+  transitiveDependencies,
+} from "./template-graph";
+
+const STAGE = "test";
+const LAMBDAS = Object.keys(FUNCTION_ENTRIES) as LambdaName[];
+
+/**
+ * Minified ESM bytes of each handler (the `.mjs`, source map excluded), measured then set with
+ * ~10% headroom so a heavy new import fails here instead of in a slow cold start. The three
+ * database functions carry the Neon driver, drizzle, the SSM client for secrets and (through
+ * functions/db/database.ts's static import) PGlite; the authorizer carries only jose.
+ */
+const BUNDLE_BUDGET_BYTES: Record<LambdaName, number> = {
+  authorizer: 30 * 1024,
+  auth: 2_600 * 1024,
+  api: 2_300 * 1024,
+  migrate: 1_700 * 1024,
+};
+
+const CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+const ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
+type Json = Record<string, unknown>;
+type Resources = Record<string, TemplateResource>;
+
+let synth: SynthesizedApp;
+let resources: Resources;
+let outputs: Record<string, { Value: unknown }>;
+
+beforeAll(async () => {
+  synth = await synthesizeApp(STAGE);
+  const json = synth.template.toJSON() as { Resources: Resources; Outputs: typeof outputs };
+  resources = json.Resources;
+  outputs = json.Outputs;
+  console.log(
+    `synthesized ${synth.stackName} with bundles and site build in ${synth.durationMs} ms`,
+  );
+}, 240_000);
+
+function ofType(type: string): [string, TemplateResource][] {
+  return Object.entries(resources).filter(([, resource]) => resource.Type === type);
+}
+
+function only(type: string): [string, TemplateResource] {
+  const found = ofType(type);
+  expect(found, type).toHaveLength(1);
+  return found[0] as [string, TemplateResource];
+}
+
+function props(resource: TemplateResource): Json {
+  return (resource.Properties ?? {}) as Json;
+}
+
+/** Logical id of a project Lambda, found by its handler (never by CDK's hashed id). */
+function lambdaLogicalId(name: LambdaName): string {
+  const handler = FUNCTION_ENTRIES[name].replace(/\.ts$/, ".handler");
+  const matches = ofType("AWS::Lambda::Function").filter(([, r]) => props(r).Handler === handler);
+  expect(matches, handler).toHaveLength(1);
+  const [id] = matches[0] as [string, TemplateResource];
+  expect(id.startsWith(lambdaId(name))).toBe(true);
+  return id;
+}
+
+function environment(name: LambdaName): Record<string, unknown> {
+  const env = props(resources[lambdaLogicalId(name)] as TemplateResource).Environment as
+    | { Variables: Record<string, unknown> }
+    | undefined;
+  return env?.Variables ?? {};
+}
+
+function bundleDirectory(name: LambdaName): string {
+  const code = props(resources[lambdaLogicalId(name)] as TemplateResource).Code as {
+    S3Key: string;
+  };
+  return assetDirectory(synth.assemblyDirectory, code.S3Key);
+}
+
+function handlerBundle(name: LambdaName): string {
+  return join(bundleDirectory(name), FUNCTION_ENTRIES[name].replace(/\.ts$/, ".mjs"));
+}
+
+/** The IAM statements of every policy attached to a Lambda's execution role. */
+function roleStatements(name: LambdaName): Json[] {
+  const role = (props(resources[lambdaLogicalId(name)] as TemplateResource).Role as Json)[
+    "Fn::GetAtt"
+  ] as string[];
+  const roleId = role[0] as string;
+  return ofType("AWS::IAM::Policy")
+    .filter(([, r]) => JSON.stringify(props(r).Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap(([, r]) => (props(r).PolicyDocument as { Statement: Json[] }).Statement);
+}
+
+const ssmParameterArn = (secret: string) => ({
+  "Fn::Join": [
+    "",
+    [
+      "arn:",
+      { Ref: "AWS::Partition" },
+      `:ssm:us-east-1:${TEST_ACCOUNT}:parameter/sst/auth-jwt-bridge/${STAGE}/Secret/${secret}/value`,
+    ],
+  ],
+});
+const ssmFallbackArn = (secret: string) => ({
+  "Fn::Join": [
+    "",
+    [
+      "arn:",
+      { Ref: "AWS::Partition" },
+      `:ssm:us-east-1:${TEST_ACCOUNT}:parameter/sst/auth-jwt-bridge/.fallback/Secret/${secret}/value`,
+    ],
+  ],
+});
+
+const SECRETS_BY_LAMBDA: Record<LambdaName, string[]> = {
+  auth: ["DATABASE_URL", "BETTER_AUTH_SECRET"],
+  api: ["DATABASE_URL"],
+  migrate: ["DATABASE_URL"],
+  authorizer: [],
+};
+
+describe("JWT authorizer and routes", () => {
+  it("is a Lambda REQUEST authorizer, payload 2.0, simple responses, Authorization header, 60 s cache", () => {
+    const [, authorizer] = only("AWS::ApiGatewayV2::Authorizer");
+    expect(props(authorizer)).toMatchObject({
+      AuthorizerType: "REQUEST",
+      AuthorizerPayloadFormatVersion: "2.0",
+      EnableSimpleResponses: true,
+      IdentitySource: ["$request.header.Authorization"],
+      AuthorizerResultTtlInSeconds: stageSettings(STAGE, {}).authorizerCacheTtlSeconds,
+    });
+    expect(props(authorizer).AuthorizerResultTtlInSeconds).toBe(60);
+    expect(JSON.stringify(props(authorizer).AuthorizerUri)).toContain(
+      lambdaLogicalId("authorizer"),
+    );
+  });
+
+  it("deploys exactly the routes of the shared table the local gateway serves", () => {
+    const deployed = ofType("AWS::ApiGatewayV2::Route").map(([, r]) => props(r).RouteKey as string);
+    expect(deployed.sort()).toEqual(ROUTES.map((route) => route.key).sort());
+  });
+
+  it.each(ROUTES)("$key → $function, authorization $auth", (route) => {
+    const [, deployed] = ofType("AWS::ApiGatewayV2::Route").find(
+      ([, r]) => props(r).RouteKey === route.key,
+    ) as [string, TemplateResource];
+    const [authorizerId] = only("AWS::ApiGatewayV2::Authorizer");
+    if (route.auth === "jwt") {
+      expect(props(deployed).AuthorizationType).toBe("CUSTOM");
+      expect(props(deployed).AuthorizerId).toEqual({ Ref: authorizerId });
+    } else {
+      expect(props(deployed).AuthorizationType).toBe("NONE");
+      expect(props(deployed).AuthorizerId).toBeUndefined();
+    }
+    const target = JSON.stringify(props(deployed).Target);
+    const integrationId = (target.match(/"Ref":"([A-Za-z0-9]+)"/) ?? [])[1] as string;
+    const integration = props(resources[integrationId] as TemplateResource);
+    expect(integration).toMatchObject({
+      IntegrationType: "AWS_PROXY",
+      PayloadFormatVersion: "2.0",
+    });
+    expect(integration.IntegrationUri).toEqual({
+      "Fn::GetAtt": [lambdaLogicalId(route.function), "Arn"],
+    });
+  });
+
+  it("throttles every route at the stage", () => {
+    const [, stage] = only("AWS::ApiGatewayV2::Stage");
+    const { rate, burst } = stageSettings(STAGE, {}).throttle;
+    expect(props(stage).DefaultRouteSettings).toEqual({
+      ThrottlingBurstLimit: burst,
+      ThrottlingRateLimit: rate,
+    });
+    expect(props(stage).AccessLogSettings).toBeDefined();
+  });
+});
+
+describe("functions", () => {
+  it.each(LAMBDAS)(
+    "%s: nodejs22.x on arm64, sized, own log group with retention, no X-Ray",
+    (name) => {
+      const fn = props(resources[lambdaLogicalId(name)] as TemplateResource);
+      expect(fn).toMatchObject({
+        Runtime: "nodejs22.x",
+        Architectures: ["arm64"],
+        Handler: FUNCTION_ENTRIES[name].replace(/\.ts$/, ".handler"),
+        MemorySize: LAMBDA_SIZING[name].memorySize,
+        Timeout: LAMBDA_SIZING[name].timeout,
+      });
+      expect(fn.TracingConfig).toBeUndefined();
+      const logGroupId = ((fn.LoggingConfig as Json).LogGroup as { Ref: string }).Ref;
+      expect(props(resources[logGroupId] as TemplateResource).RetentionInDays).toBe(7);
+      expect(environment(name).NODE_OPTIONS).toBe("--enable-source-maps");
+    },
+  );
+
+  it.each(LAMBDAS)("%s: bundled as one minified ES module with its source map", (name) => {
+    const file = handlerBundle(name);
+    const code = readFileSync(file, "utf8");
+    expect(code).toMatch(/^import /m);
+    expect(code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}|export\s*\{\s*handler\b/);
+    expect(code).not.toMatch(/\brequire\(["']\.\.?\//);
+    // Minified: lines thousands of characters long on average, not source formatting.
+    expect(code.length / code.split("\n").length).toBeGreaterThan(1000);
+    expect(code).toContain(
+      `sourceMappingURL=${FUNCTION_ENTRIES[name].split("/").pop()?.replace(/\.ts$/, ".mjs")}.map`,
+    );
+    expect(statSync(`${file}.map`).size).toBeGreaterThan(0);
+  });
+
+  it.each(LAMBDAS)("%s: stays within its bundle-size budget", (name) => {
+    const bytes = statSync(handlerBundle(name)).size;
+    console.log(
+      `bundle ${name}: ${bytes} bytes (${(bytes / 1024).toFixed(1)} KiB), budget ${BUNDLE_BUDGET_BYTES[name]}`,
+    );
+    expect(bytes).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES[name]);
+  });
+
+  it("the authorizer bundle has no database driver and no SSM client", () => {
+    const code = readFileSync(handlerBundle("authorizer"), "utf8");
+    expect(BUNDLE_BUDGET_BYTES.authorizer).toBeLessThan(100 * 1024);
+    expect(code).not.toMatch(/neondatabase|drizzle|GetParametersCommand|PGlite/);
+  });
+});
+
+describe("the environment contract", () => {
+  const cloudFrontOrigin = () => {
+    const [distributionId] = only("AWS::CloudFront::Distribution");
+    return { "Fn::Join": ["", ["https://", { "Fn::GetAtt": [distributionId, "DomainName"] }]] };
+  };
+  const audience = () => {
+    const [distributionId] = only("AWS::CloudFront::Distribution");
+    return {
+      "Fn::Join": ["", ["https://", { "Fn::GetAtt": [distributionId, "DomainName"] }, "/api"]],
+    };
+  };
+
+  it("auth: base URL, trusted origin and issuer are the CloudFront origin; audience is /api under it", () => {
+    const env = environment("auth");
+    expect(env.BETTER_AUTH_URL).toEqual(cloudFrontOrigin());
+    expect(env.JWT_ISSUER).toEqual(cloudFrontOrigin());
+    expect(env.JWT_AUDIENCE).toEqual(audience());
+    expect(env.AUTH_RATE_LIMIT).toBeUndefined();
+  });
+
+  it("authorizer: JWKS from the HTTP API's own URL (no CloudFront hop), same issuer and audience", () => {
+    const env = environment("authorizer");
+    const [apiId] = only("AWS::ApiGatewayV2::Api");
+    expect(env.JWKS_URL).toEqual({
+      "Fn::Join": ["", [{ "Fn::GetAtt": [apiId, "ApiEndpoint"] }, "/api/auth/jwks"]],
+    });
+    expect(env.JWT_ISSUER).toEqual(cloudFrontOrigin());
+    expect(env.JWT_AUDIENCE).toEqual(audience());
+  });
+
+  it("outputs the site URL and the API URL", () => {
+    const [apiId] = only("AWS::ApiGatewayV2::Api");
+    expect(outputs.SiteUrl?.Value).toEqual(cloudFrontOrigin());
+    expect(outputs.ApiUrl?.Value).toEqual({ "Fn::GetAtt": [apiId, "ApiEndpoint"] });
+  });
+});
+
+describe("secrets and IAM", () => {
+  it.each(LAMBDAS)("%s: receives exactly the secrets it uses", (name) => {
+    const secretVariables = Object.keys(environment(name))
+      .filter((key) => key.startsWith("SST_Secret_value_"))
+      .map((key) => key.replace("SST_Secret_value_", ""));
+    expect(secretVariables.sort()).toEqual([...SECRETS_BY_LAMBDA[name]].sort());
+    expect(environment(name).DATABASE_URL).toBeUndefined();
+    expect(environment(name).BETTER_AUTH_SECRET).toBeUndefined();
+  });
+
+  it.each(LAMBDAS)("%s: may read only its own secrets' SSM parameters, nothing else", (name) => {
+    const statements = roleStatements(name);
+    const expected = SECRETS_BY_LAMBDA[name].map((secret) => ({
+      Action: "ssm:GetParameters",
+      Effect: "Allow",
+      Resource: [ssmParameterArn(secret), ssmFallbackArn(secret)],
+    }));
+    expect(statements).toEqual(expected);
+  });
+
+  it("no project Lambda role has a `*` resource or action, and the authorizer has no policy at all", () => {
+    for (const name of LAMBDAS) {
+      for (const statement of roleStatements(name)) {
+        const resources = [statement.Resource].flat();
+        expect(
+          resources.some((r) => typeof r === "string" && r.includes("*")),
+          name,
+        ).toBe(false);
+        expect(JSON.stringify(statement.Action)).not.toContain("*");
+      }
+      const role = resources[
+        (
+          (props(resources[lambdaLogicalId(name)] as TemplateResource).Role as Json)[
+            "Fn::GetAtt"
+          ] as string[]
+        )[0] as string
+      ] as TemplateResource;
+      expect(JSON.stringify(props(role).ManagedPolicyArns)).toContain(
+        "AWSLambdaBasicExecutionRole",
+      );
+      expect(props(role).Policies).toBeUndefined();
+    }
+    expect(roleStatements("authorizer")).toEqual([]);
+  });
+});
+
+describe("migrations at deploy", () => {
+  it("the Script runs the migrate function on create and on update, never on delete", () => {
+    const [, script] = only("Custom::SSTScript");
+    const migrate = lambdaLogicalId("migrate");
+    expect(props(script).UserCreateFunction).toEqual({ Ref: migrate });
+    expect(props(script).UserUpdateFunction).toEqual({ Ref: migrate });
+    expect(props(script).UserDeleteFunction).toBeUndefined();
+    // The version changes on every synth so the script runs on every deploy; only its shape is stable.
+    expect(props(script).Version).toMatch(/^\d{13}$/);
+  });
+
+  it("the migration files are inside the migrate bundle, byte for byte", () => {
+    const bundled = join(bundleDirectory("migrate"), MIGRATIONS_BUNDLE_PATH);
+    const files = (dir: string, prefix = ""): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory()
+          ? files(join(dir, entry.name), `${prefix}${entry.name}/`)
+          : [`${prefix}${entry.name}`],
+      );
+    const source = files(MIGRATIONS_SOURCE).sort();
+    expect(source).toContain("0000_init.sql");
+    expect(source).toContain("meta/_journal.json");
+    expect(files(bundled).sort()).toEqual(source);
+    for (const file of source) {
+      expect(readFileSync(join(bundled, file), "utf8"), file).toBe(
+        readFileSync(join(MIGRATIONS_SOURCE, file), "utf8"),
+      );
+    }
+  });
+
+  it("the auth and API functions deploy only after the migrations ran", () => {
+    const [scriptId] = only("Custom::SSTScript");
+    for (const name of ["auth", "api"] as const) {
+      expect([resources[lambdaLogicalId(name)]?.DependsOn].flat()).toContain(scriptId);
+    }
+  });
+});
+
+describe("one origin through CloudFront", () => {
+  const distribution = () =>
+    props(only("AWS::CloudFront::Distribution")[1]).DistributionConfig as Json;
+
+  it("forwards /api/* to the HTTP API: all methods, no caching, all headers but Host, cookies, query", () => {
+    const behaviours = distribution().CacheBehaviors as Json[];
+    expect(behaviours).toHaveLength(1);
+    const api = behaviours[0] as Json;
+    expect(api).toMatchObject({
+      PathPattern: "/api/*",
+      CachePolicyId: CACHING_DISABLED,
+      OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_HEADER,
+      ViewerProtocolPolicy: "https-only",
+    });
+    expect((api.AllowedMethods as string[]).sort()).toEqual([
+      "DELETE",
+      "GET",
+      "HEAD",
+      "OPTIONS",
+      "PATCH",
+      "POST",
+      "PUT",
+    ]);
+    expect(api.FunctionAssociations).toBeUndefined();
+    const origin = (distribution().Origins as Json[]).find(
+      (o) => o.Id === api.TargetOriginId,
+    ) as Json;
+    const [apiId] = only("AWS::ApiGatewayV2::Api");
+    expect(origin.DomainName).toEqual({
+      "Fn::Join": ["", [{ Ref: apiId }, ".execute-api.us-east-1.", { Ref: "AWS::URLSuffix" }]],
+    });
+    expect(origin.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: "https-only" });
+  });
+
+  it("has no distribution-wide error responses, so the API's 401/403/404 JSON passes unchanged", () => {
+    expect(distribution().CustomErrorResponses).toBeUndefined();
+  });
+
+  it("the site's default behaviour runs the router on viewer request and response, with the built pages", () => {
+    const [routerId, router] = ofType("AWS::CloudFront::Function").find(([id]) =>
+      id.startsWith("SiteRouter"),
+    ) as [string, TemplateResource];
+    expect(ofType("AWS::CloudFront::Function")).toHaveLength(1);
+    const associations = (distribution().DefaultCacheBehavior as Json)
+      .FunctionAssociations as Json[];
+    expect(associations).toEqual([
+      { EventType: "viewer-request", FunctionARN: { "Fn::GetAtt": [routerId, "FunctionARN"] } },
+      { EventType: "viewer-response", FunctionARN: { "Fn::GetAtt": [routerId, "FunctionARN"] } },
+    ]);
+    expect((props(router).FunctionConfig as Json).Runtime).toBe("cloudfront-js-2.0");
+    const code = props(router).FunctionCode as string;
+    const pages = listSitePages(siteBuildDirectory());
+    expect(pages).toContain(NOT_FOUND_PAGE);
+    expect(code).toContain(JSON.stringify(Object.fromEntries(pages.map((page) => [page, 1]))));
+    const route = new Function(`${code}\nreturn handler;`)() as (event: Json) => Json;
+    expect(route({ context: { eventType: "viewer-request" }, request: { uri: "/nope" } }).uri).toBe(
+      NOT_FOUND_PAGE,
+    );
+  });
+});
+
+describe("no circular dependency, stage-aware removal", () => {
+  it("the template is acyclic and the public origin flows Lambda → Distribution → HttpApi", () => {
+    const graph = dependencyGraph(resources);
+    expect(findCycle(graph)).toBeUndefined();
+    const [distributionId] = only("AWS::CloudFront::Distribution");
+    const [apiId] = only("AWS::ApiGatewayV2::Api");
+    expect(transitiveDependencies(graph, lambdaLogicalId("auth")).has(distributionId)).toBe(true);
+    const behindDistribution = transitiveDependencies(graph, distributionId);
+    expect(behindDistribution.has(apiId)).toBe(true);
+    for (const name of LAMBDAS)
+      expect(behindDistribution.has(lambdaLogicalId(name)), name).toBe(false);
+    expect(transitiveDependencies(graph, apiId).size).toBe(0);
+  });
+
+  it("a non-production stage deletes every resource it created, site bucket emptied first", () => {
+    // No DeletionPolicy means Delete; anything else would outlive `sst remove`.
+    const kept = Object.entries(resources).filter(
+      ([, r]) => r.DeletionPolicy !== undefined && r.DeletionPolicy !== "Delete",
+    );
+    expect(kept.map(([id]) => id)).toEqual([]);
+    expect(ofType("Custom::S3AutoDeleteObjects")).toHaveLength(1);
+    for (const [, group] of ofType("AWS::Logs::LogGroup"))
+      expect(props(group).RetentionInDays).toBe(7);
+    expect(ofType("AWS::Logs::LogGroup")).toHaveLength(LAMBDAS.length + 1);
+  });
+
+  it("production retains every log group, with three months of retention", async () => {
+    // Construct-level check: the prod stage's removal policies, without bundling a second time.
+    const { stack } = await constructApp("prod");
+    const logGroups = stack.node
+      .findAll()
+      .filter((c): c is CfnLogGroup => c instanceof CfnLogGroup);
+    expect(logGroups).toHaveLength(LAMBDAS.length + 1);
+    for (const group of logGroups) {
+      expect(group.cfnOptions.deletionPolicy, group.node.path).toBe(CfnDeletionPolicy.RETAIN);
+      expect(group.retentionInDays, group.node.path).toBe(90);
+    }
+  });
+});

@@ -1,0 +1,230 @@
+import { join, relative, resolve } from "node:path";
+import { Duration, Lazy, RemovalPolicy } from "aws-cdk-lib";
+import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
+import {
+  AllowedMethods,
+  CachePolicy,
+  Function as CloudFrontFunction,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
+  OriginProtocolPolicy,
+  OriginRequestPolicy,
+  OriginSslPolicy,
+  ResponseHeadersPolicy,
+  ViewerProtocolPolicy,
+} from "aws-cdk-lib/aws-cloudfront";
+import { HttpOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import {
+  Api,
+  type ApiRouteProps,
+  Config,
+  Script,
+  Function as SstFunction,
+  type StackContext,
+  StaticSite,
+  type StaticSiteProps,
+} from "sst/constructs";
+import { useProject } from "sst/project.js";
+import { FUNCTION_ENTRIES, ROUTES } from "../functions/routes";
+import {
+  LAMBDA_SIZING,
+  type LambdaName,
+  MIGRATIONS_BUNDLE_PATH,
+  MIGRATIONS_SOURCE,
+} from "./function-settings";
+import { listSitePages, siteRouterCode } from "./site-router";
+import { jwtAudience, publicOrigin, type StageSettings, stageSettings } from "./stage-settings";
+
+/** The site: Astro's static build, from the repository root's `npm run site:build`. */
+export const SITE_PATH = "site";
+/**
+ * Where the deploy build goes: SST's own work folder, not site/dist, so a deploy (or the offline
+ * synth test) never races a local `npm start`/site test writing site/dist at the same time.
+ */
+export function siteBuildDirectory(): string {
+  return join(useProject().paths.out, "site-dist");
+}
+
+/**
+ * The whole product in one stack: secrets, four Lambdas, the HTTP API with the JWT authorizer,
+ * migrations at deploy, and one CloudFront origin for the site and /api/*.
+ *
+ * Ordering without a cycle: the auth and authorizer Lambdas need the public origin, which (without
+ * a custom domain) is the CloudFront URL. CloudFormation resolves that as a plain reference
+ * Lambda → Distribution → HttpApi: the distribution only needs the API's host name (the
+ * `AWS::ApiGatewayV2::Api` resource), never the routes, integrations or functions, so nothing
+ * points back. The authorizer fetches keys from the API's own execute-api URL, not through
+ * CloudFront, so it depends on the API resource alone.
+ */
+export function AppStack({ stack, app }: StackContext) {
+  const settings = stageSettings(app.stage, process.env);
+  const retention = settings.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+  const secrets = {
+    BETTER_AUTH_SECRET: new Config.Secret(stack, "BETTER_AUTH_SECRET"),
+    DATABASE_URL: new Config.Secret(stack, "DATABASE_URL"),
+  };
+
+  const lambda = (
+    name: LambdaName,
+    extra: Partial<ConstructorParameters<typeof SstFunction>[2]>,
+  ) => {
+    const { memorySize, timeout } = LAMBDA_SIZING[name];
+    return new SstFunction(stack, lambdaId(name), {
+      handler: FUNCTION_ENTRIES[name].replace(/\.ts$/, ".handler"),
+      runtime: "nodejs22.x",
+      architecture: "arm_64",
+      memorySize,
+      timeout,
+      // X-Ray needs `Resource: "*"`; latency is measured through Server-Timing and k6 instead.
+      tracing: "disabled",
+      nodejs: { format: "esm", minify: true, sourcemap: true },
+      logGroup: new LogGroup(stack, `${lambdaId(name)}Logs`, {
+        retention: settings.isProduction ? RetentionDays.THREE_MONTHS : RetentionDays.ONE_WEEK,
+        removalPolicy: retention,
+      }),
+      ...extra,
+      environment: { NODE_OPTIONS: "--enable-source-maps", ...extra.environment },
+    });
+  };
+
+  const migrate = lambda("migrate", {
+    bind: [secrets.DATABASE_URL],
+    copyFiles: [{ from: MIGRATIONS_SOURCE, to: MIGRATIONS_BUNDLE_PATH }],
+    // The Script construct refuses live-dev functions (`sst dev`).
+    enableLiveDev: false,
+  });
+  // Runs on every deploy (create and update). A failed migration is a failed invoke, which fails
+  // the custom resource and rolls the deploy back; the advisory lock in runMigrations serialises
+  // two deploys of the same stage.
+  const migrations = new Script(stack, "Migrations", { onCreate: migrate, onUpdate: migrate });
+
+  const functions = {
+    auth: lambda("auth", { bind: [secrets.DATABASE_URL, secrets.BETTER_AUTH_SECRET] }),
+    api: lambda("api", { bind: [secrets.DATABASE_URL] }),
+  };
+  const authorizer = lambda("authorizer", {});
+  // New code goes live only after the schema it expects is in place.
+  for (const fn of Object.values(functions)) fn.node.addDependency(migrations);
+
+  const api = new Api(stack, "Api", {
+    authorizers: {
+      jwt: {
+        type: "lambda",
+        function: authorizer,
+        responseTypes: ["simple"],
+        identitySource: ["$request.header.Authorization"],
+        resultsCacheTtl: `${settings.authorizerCacheTtlSeconds} seconds`,
+      },
+    },
+    defaults: { throttle: settings.throttle },
+    accessLog: { retention: settings.logRetention },
+    routes: Object.fromEntries(
+      ROUTES.map((route): [string, ApiRouteProps<"jwt">] => [
+        route.key,
+        {
+          function: functions[route.function],
+          authorizer: route.auth === "jwt" ? "jwt" : "none",
+        },
+      ]),
+    ),
+  });
+  if (api.cdk.accessLogGroup) api.cdk.accessLogGroup.applyRemovalPolicy(retention);
+
+  const apiHost = `${api.httpApiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
+  const site = new StaticSite(stack, "Site", siteProps(stack, settings, apiHost));
+  // StaticSite always creates its own viewer-request function ("/x" → "/x.html"); ours replaces it
+  // in the default behaviour, so drop the unused one instead of deploying it.
+  site.node.tryRemoveChild("CloudFrontFunction");
+  const origin = publicOrigin(settings, site.url ?? "");
+  const audience = jwtAudience(origin);
+  functions.auth.addEnvironment("BETTER_AUTH_URL", origin);
+  functions.auth.addEnvironment("JWT_ISSUER", origin);
+  functions.auth.addEnvironment("JWT_AUDIENCE", audience);
+  authorizer.addEnvironment("JWKS_URL", `${api.url}/api/auth/jwks`);
+  authorizer.addEnvironment("JWT_ISSUER", origin);
+  authorizer.addEnvironment("JWT_AUDIENCE", audience);
+
+  stack.addOutputs({ SiteUrl: origin, ApiUrl: api.url });
+  return { api, site, functions: { ...functions, authorizer, migrate }, migrations, settings };
+}
+
+export function lambdaId(name: LambdaName): string {
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}Function`;
+}
+
+function siteProps(
+  stack: StackContext["stack"],
+  settings: StageSettings,
+  apiHost: string,
+): StaticSiteProps {
+  const router = new CloudFrontFunction(stack, "SiteRouter", {
+    runtime: FunctionRuntime.JS_2_0,
+    comment: "site pages: directory index, 404 for unknown pages",
+    // Resolved at synthesis, after StaticSite has run the build, so the page list is the real one.
+    code: FunctionCode.fromInline(
+      Lazy.string({
+        produce: () => siteRouterCode(listSitePages(siteBuildDirectory())),
+      }),
+    ),
+  });
+  const apiOrigin = new HttpOrigin(apiHost, {
+    protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+    originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+    readTimeout: Duration.seconds(30),
+  });
+  const domain = settings.domain;
+  return {
+    path: SITE_PATH,
+    // StaticSite runs this inside site/; the script lives in the root package.json.
+    buildCommand: `npm --prefix .. run site:build -- --outDir "${siteBuildDirectory()}"`,
+    // StaticSite resolves the output relative to `path`.
+    buildOutput: relative(resolve(SITE_PATH), siteBuildDirectory()),
+    ...(domain
+      ? {
+          customDomain:
+            "certificateArn" in domain
+              ? {
+                  domainName: domain.name,
+                  isExternalDomain: true,
+                  cdk: {
+                    certificate: Certificate.fromCertificateArn(
+                      stack,
+                      "SiteCertificate",
+                      domain.certificateArn,
+                    ),
+                  },
+                }
+              : { domainName: domain.name, hostedZone: domain.hostedZone },
+        }
+      : {}),
+    cdk: {
+      distribution: {
+        comment: `${settings.stage}: site and /api`,
+        // Custom error responses would apply to /api/* too and rewrite the API's JSON errors.
+        errorResponses: [],
+        defaultBehavior: {
+          functionAssociations: [
+            { function: router, eventType: FunctionEventType.VIEWER_REQUEST },
+            { function: router, eventType: FunctionEventType.VIEWER_RESPONSE },
+          ],
+          responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+        },
+        additionalBehaviors: {
+          "/api/*": {
+            origin: apiOrigin,
+            allowedMethods: AllowedMethods.ALLOW_ALL,
+            viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+            cachePolicy: CachePolicy.CACHING_DISABLED,
+            // Every viewer header but Host (API Gateway routes on its own host name), all cookies
+            // and query strings, plus CloudFront's headers such as CloudFront-Viewer-Address.
+            originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            compress: true,
+          },
+        },
+      },
+    },
+  };
+}

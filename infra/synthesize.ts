@@ -1,0 +1,62 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { Template } from "aws-cdk-lib/assertions";
+import { App, getStack, type Stack } from "sst/constructs";
+import { initProject } from "sst/project.js";
+import config, { APP_NAME } from "../sst.config";
+import { AppStack } from "./app-stack";
+
+export const TEST_ACCOUNT = "123456789012";
+export const TEST_REGION = "us-east-1";
+
+export interface SynthesizedApp {
+  template: Template;
+  /** The cloud assembly folder (`cdk.out`), where every bundled asset is staged. */
+  assemblyDirectory: string;
+  stackName: string;
+  durationMs: number;
+}
+
+/**
+ * Builds the construct tree of the real app (the same `stacks()` as `sst deploy`) for a stage,
+ * without bundling anything. Needs NODE_ENV=test (vitest sets it), which keeps SST from calling
+ * AWS; `initProject` is given the stage so it never prompts for one.
+ */
+export async function constructApp(stage: string): Promise<{ app: App; stack: Stack }> {
+  if (process.env.NODE_ENV !== "test") throw new Error("the offline synth needs NODE_ENV=test");
+  await initProject({ stage, region: TEST_REGION });
+  const app = new App({
+    mode: "deploy",
+    stage,
+    name: APP_NAME,
+    region: TEST_REGION,
+    account: TEST_ACCOUNT,
+  });
+  await config.stacks(app);
+  return { app, stack: getStack(AppStack) };
+}
+
+/**
+ * Synthesizes the real app offline as a deploy would: every function bundled by esbuild, the
+ * site built, removal policies applied (`app.finish()`), then the CloudFormation template.
+ */
+export async function synthesizeApp(stage: string): Promise<SynthesizedApp> {
+  const started = performance.now();
+  const { app, stack } = await constructApp(stage);
+  await app.finish();
+  const template = Template.fromStack(stack);
+  return {
+    template,
+    assemblyDirectory: app.outdir,
+    stackName: stack.stackName,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** The staged folder of a Lambda's code asset, from its `Code.S3Key` (`<hash>.zip`). */
+export function assetDirectory(assemblyDirectory: string, s3Key: string): string {
+  const directory = join(assemblyDirectory, `asset.${s3Key.replace(/\.zip$/, "")}`);
+  if (!existsSync(directory))
+    throw new Error(`no staged asset for ${s3Key} in ${assemblyDirectory}`);
+  return directory;
+}

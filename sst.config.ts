@@ -1,0 +1,20 @@
+import type { SSTConfig } from "sst";
+import { AppStack } from "./infra/app-stack";
+import { PRODUCTION_STAGES } from "./infra/stage-settings";
+
+export const APP_NAME = "auth-jwt-bridge";
+
+export default {
+  config(input) {
+    return {
+      name: APP_NAME,
+      region: input.region ?? process.env.AWS_REGION ?? "us-east-1",
+    };
+  },
+  stacks(app) {
+    // Every stage but production can be removed without leaving anything behind; production
+    // keeps its defaults plus explicitly retained log groups.
+    if (!PRODUCTION_STAGES.includes(app.stage)) app.setDefaultRemovalPolicy("destroy");
+    app.stack(AppStack);
+  },
+} satisfies SSTConfig;
