@@ -2,27 +2,28 @@
  * Where the authorizer gets its verification keys: the public JWKS Better Auth publishes at
  * `/api/auth/jwks`, fetched over HTTP with jose's `createRemoteJWKSet` and held in memory.
  *
- * Why HTTP rather than reading the `jwks` table: the table also holds the (encrypted) private
- * keys, so reading it would hand the authorizer database credentials and a path to signing
- * material; a leaked authorizer must not be able to mint tokens. The JWKS endpoint publishes
- * exactly the public keys Better Auth considers valid, including retired keys during their grace
- * period, so the authorizer applies the same publication rules instead of re-deriving them.
+ * Why HTTP rather than reading the `jwks` table: that table also holds the (encrypted) private
+ * keys, so reading it would give the authorizer database credentials and a path to signing
+ * material; a leaked authorizer must not be able to mint tokens. The endpoint publishes exactly
+ * the keys Better Auth considers valid (retired keys included until their grace period ends), so
+ * the authorizer follows its rules instead of re-deriving them; and the authorizer needs no
+ * secret, no database driver and no database connections.
  *
- * Cache: `cacheMaxAge` is Infinity, so once the set is loaded (first request after a cold start)
- * every verification runs from memory and the warm path does no I/O; the authorizer also keeps
- * working when the auth function or the database is down. Keys change in two ways, both handled
- * by the unknown-`kid` refresh: a rotation adds a key whose tokens carry a new `kid`, and that
- * first token reloads the whole set, which also drops keys Better Auth no longer publishes.
- * A retired key is therefore forgotten at the next rotation; to evict one immediately (a leaked
- * private key), retire it in the database and redeploy the authorizer, which recycles its
- * instances. A finite maxAge would instead put a blocking fetch on a warm request every period.
+ * Cache (`cacheMaxAge: Infinity`): after the first load of a cold instance every verification runs
+ * from memory, so the warm path does no I/O and keeps working while the auth function or the
+ * database is down. Only an unknown `kid` reloads the set: a rotation's first new-key token does,
+ * and every reload also drops keys Better Auth has stopped publishing. A retired key is thus
+ * forgotten at the next reload, not at a fixed age; its tokens expire in 15 min anyway. To evict a
+ * leaked key at once, retire it in the database and redeploy the authorizer (new instances). A
+ * finite maxAge would instead block one warm request per period on a fetch, and deny everything
+ * whenever that fetch failed.
  *
- * Cooldown: jose refetches for an unknown `kid` only when its last successful fetch is older than
- * `JWKS_COOLDOWN_MS` (30 s). jose does not throttle failed fetches (it timestamps successes only), so a
- * flood of random `kid`s while the endpoint is failing would fetch once per request; the gate below
- * allows at most one fetch attempt per cooldown window, successful or not. While the gate is shut
- * an unknown `kid` is denied (and a cold instance with no keys denies everything) until the next
- * window opens: a flood costs the auth function one request per instance per 30 s at most.
+ * Cooldown (`JWKS_COOLDOWN_MS`, 30 s): jose reloads for an unknown `kid` only when its last
+ * successful fetch is older than the cooldown, but it does not throttle failures, so a flood of
+ * random `kid`s while the endpoint fails would fetch on every request. The gate below allows one
+ * fetch attempt per window, successful or not: a flood costs the auth function at most one request
+ * per instance per 30 s. The price: a new-key token that reaches an instance within 30 s of its last
+ * fetch, or any token at a cold instance whose first fetch failed, is denied until the window opens.
  */
 import { createRemoteJWKSet, customFetch, type FetchImplementation } from "jose";
 

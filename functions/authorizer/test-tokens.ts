@@ -10,7 +10,7 @@ import {
   type JWTPayload,
   SignJWT,
 } from "jose";
-import type { Auth } from "../auth/create-auth";
+import { type Auth, CLIENT_IP_HEADER } from "../auth/create-auth";
 import type { HeaderDenyReason } from "./authorize-request";
 import type { DenyReason } from "./verify-access-token";
 
@@ -122,13 +122,18 @@ export async function createAuthSigner(
   return { kid, publicJwk, ...settings, sign };
 }
 
-/** Serves Better Auth's /api/auth/jwks to jose through its handler, counting the calls. */
+/**
+ * Serves Better Auth's /api/auth/jwks to jose through its handler, counting the calls. The client
+ * address header is what the auth Lambda derives from the event for the authorizer's request.
+ */
 export function jwksFetchFromAuth(auth: Auth): { fetch: FetchImplementation; count(): number } {
   let calls = 0;
   return {
     fetch: async (url, init) => {
       calls += 1;
-      return auth.handler(new Request(url, init));
+      const headers = new Headers(init.headers);
+      headers.set(CLIENT_IP_HEADER, "192.0.2.10");
+      return auth.handler(new Request(url, { ...init, headers }));
     },
     count: () => calls,
   };
