@@ -28,7 +28,11 @@ export function errorResponseFor(error: unknown): ErrorResponse {
         failure,
       );
     case "check_violation":
-      return respond(invalidRequest("The task breaks a database constraint", []), failure);
+      // The schemas mirror the table's checks, so this means they drifted: still the client's input.
+      return respond(
+        new ApiError(400, "invalid_request", "The task breaks a rule of the database"),
+        failure,
+      );
     default:
       return respond(new ApiError(500, "internal", "Internal server error"), failure);
   }

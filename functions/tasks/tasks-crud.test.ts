@@ -63,6 +63,16 @@ describe.each(ENGINES)("tasks API on %s", (engine) => {
     expect(((await withNull.json()) as Task).description).toBeNull();
   });
 
+  it("accepts a JSON content type with parameters", async () => {
+    const owner = await insertUser(database.db);
+    const response = await call("POST", "/api/tasks", {
+      as: owner,
+      rawBody: JSON.stringify({ title: "charset" }),
+      headers: { "content-type": "application/json; charset=utf-8" },
+    });
+    expect(response.status).toBe(201);
+  });
+
   it("reads a task back exactly as it was created", async () => {
     const owner = await insertUser(database.db);
     const created = (await (

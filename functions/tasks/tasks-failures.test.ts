@@ -168,6 +168,24 @@ describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
     expect(await list.json()).toEqual({ items: [], nextCursor: null });
   });
 
+  it("answers 400 invalid_request when the database refuses a value through a check constraint", async () => {
+    const owner = await insertUser(database.db);
+    // A rule only the database knows about stands in for schemas that drifted from the table.
+    await database.db.execute(
+      sql`alter table task add constraint task_test_only check (title <> 'refused by the database')`,
+    );
+    const before = await countTasks(database.db);
+    const response = await call("POST", "/api/tasks", {
+      as: owner,
+      json: { title: "refused by the database" },
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: { code: "invalid_request", message: "The task breaks a rule of the database" },
+    });
+    expect(await countTasks(database.db)).toBe(before);
+  });
+
   it("answers 500 internal without stack, SQL or token when something unexpected breaks", async () => {
     const broken = await createTestDatabase(engine);
     try {
@@ -219,7 +237,7 @@ describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
     const owner = await insertUser(gone.db);
     const goneCall = createGatewayClient(gone.db);
     await gone.dispose();
-    await expectUnavailable(goneCall, owner);
+    await captureLogs(() => expectUnavailable(goneCall, owner));
   });
 });
 
@@ -264,5 +282,18 @@ describe("tasks API with a database that cannot be reached through the Neon driv
     const logs = await captureLogs(() => expectUnavailable(call, "user-1"));
     expect(logs).toContain('"status":503');
     expect(logs).not.toContain(password);
+  });
+
+  it("answers 503 unavailable when the database host does not resolve", async () => {
+    const unresolvable = await openDatabase({
+      url: `postgres://tasks:${password}@db.nonexistent.invalid/tasks`,
+    });
+    try {
+      const call = createGatewayClient(unresolvable.db);
+      const logs = await captureLogs(() => expectUnavailable(call, "user-1"));
+      expect(logs).not.toContain(password);
+    } finally {
+      await unresolvable.close();
+    }
   });
 });
