@@ -149,6 +149,31 @@ describe("JWKS key source (own key set)", () => {
     expect(endpoint.count()).toBe(2);
   });
 
+  it("abandons a hanging JWKS endpoint after the fetch timeout and denies", async () => {
+    vi.useRealTimers();
+    let aborted = false;
+    const hanging = createAccessTokenVerifier({
+      keys: createJwksKeySource({
+        url: JWKS_URL,
+        fetch: (_url, init) =>
+          new Promise<Response>((_resolve, reject) => {
+            init.signal.addEventListener("abort", () => {
+              aborted = true;
+              reject(init.signal.reason);
+            });
+          }),
+      }),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
+    expect(await hanging(await signer.sign())).toEqual({
+      ok: false,
+      reason: "key_source_unavailable",
+      detail: "request timed out",
+    });
+    expect(aborted).toBe(true);
+  });
+
   it("keeps verifying known keys while a refresh for an unknown kid fails", async () => {
     await verify(await signer.sign());
     endpoint.fail = true;

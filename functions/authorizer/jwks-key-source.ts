@@ -29,8 +29,12 @@ import { createRemoteJWKSet, customFetch, type FetchImplementation } from "jose"
 
 export const JWKS_COOLDOWN_MS = 30_000;
 
-/** Covers a cold auth function plus a Neon compute waking up; a slower endpoint counts as down. */
-export const JWKS_FETCH_TIMEOUT_MS = 5_000;
+/**
+ * Room for a cold auth function plus a Neon compute waking up, while staying under the authorizer
+ * Lambda's own 5 s timeout (infra/function-settings.ts) so a slow endpoint is a logged deny
+ * (`key_source_unavailable`), not a timed-out invocation that API Gateway turns into a 500.
+ */
+export const JWKS_FETCH_TIMEOUT_MS = 3_500;
 
 export interface JwksKeySourceOptions {
   /** The JWKS endpoint, e.g. https://dxxxx.cloudfront.net/api/auth/jwks. */
