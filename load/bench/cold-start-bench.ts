@@ -1,0 +1,142 @@
+import { execFile } from "node:child_process";
+import { mkdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { build } from "esbuild";
+import { FUNCTION_ENTRIES } from "../../functions/routes";
+
+/**
+ * 4. Cold start: every Lambda entry bundled as SST bundles it for this stack (esbuild, ESM with
+ *    SST's require/__dirname banner, minified, keepNames, linked source map, node22, platform node),
+ *    then, in a fresh `node` process per run with only the function's own environment: the time
+ *    to import the bundle and the time of its first invocation on a real event. Runs once as
+ *    deployed (NODE_OPTIONS=--enable-source-maps, set by infra/app-stack.ts) and once without.
+ */
+export type FunctionName = keyof typeof FUNCTION_ENTRIES;
+
+export interface ColdStartPlan {
+  /** The function's environment (its settings, as Lambda would receive them). */
+  env: Record<string, string>;
+  /** The event of the first invocation. */
+  event: unknown;
+  /** Whether the first invocation's answer is the expected one. */
+  succeeded: (answer: unknown) => boolean;
+}
+
+export interface ColdStartResult {
+  name: FunctionName;
+  bundleBytes: number;
+  /** Median over the runs, with source maps enabled as deployed. */
+  importMs: number;
+  firstInvocationMs: number;
+  /** Median import time without --enable-source-maps. */
+  importMsWithoutSourceMaps: number;
+  runs: number;
+}
+
+const REPOSITORY_ROOT = resolve(import.meta.dirname, "../..");
+
+/** SST v2's banner for ESM bundles (sst/runtime/handlers/node.js): require and __dirname work. */
+const SST_ESM_BANNER = [
+  `import { createRequire as topLevelCreateRequire } from 'module';`,
+  "const require = topLevelCreateRequire(import.meta.url);",
+  `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
+  `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
+].join("\n");
+
+/** Runs in the fresh process: import, one invocation, one result line. Plain JS, no loader. */
+const PROBE = `
+const started = performance.now();
+const mod = await import(process.env.BENCH_BUNDLE_URL);
+const imported = performance.now();
+const answer = await mod.handler(JSON.parse(process.env.BENCH_EVENT), { awsRequestId: "bench", getRemainingTimeInMillis: () => 30000 });
+const invoked = performance.now();
+process.stdout.write("BENCH_RESULT " + JSON.stringify({ importMs: imported - started, firstInvocationMs: invoked - imported, answer }) + "\\n");
+process.exit(0);
+`;
+
+const run = promisify(execFile);
+
+export async function bundleFunction(
+  name: FunctionName,
+  outDir: string,
+): Promise<{ file: string; bytes: number }> {
+  await mkdir(outDir, { recursive: true });
+  const file = join(outDir, `${name}.mjs`);
+  await build({
+    entryPoints: [resolve(REPOSITORY_ROOT, FUNCTION_ENTRIES[name])],
+    outfile: file,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    mainFields: ["module", "main"],
+    banner: { js: SST_ESM_BANNER },
+    external: ["sharp", "pg-native"],
+    keepNames: true,
+    minify: true,
+    sourcemap: true,
+    logLevel: "silent",
+  });
+  return { file, bytes: (await stat(file)).size };
+}
+
+interface ProbeResult {
+  importMs: number;
+  firstInvocationMs: number;
+  answer: unknown;
+}
+
+async function probe(file: string, plan: ColdStartPlan, sourceMaps: boolean): Promise<ProbeResult> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    ...plan.env,
+    BENCH_BUNDLE_URL: pathToFileURL(file).href,
+    BENCH_EVENT: JSON.stringify(plan.event),
+    ...(sourceMaps ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
+  };
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", PROBE], {
+    env,
+    cwd: REPOSITORY_ROOT,
+    timeout: 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const line = stdout.split("\n").find((text) => text.startsWith("BENCH_RESULT "));
+  if (!line) throw new Error(`cold start probe printed no result:\n${stdout.slice(-2_000)}`);
+  return JSON.parse(line.slice("BENCH_RESULT ".length)) as ProbeResult;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+}
+
+export async function benchColdStart(
+  name: FunctionName,
+  plan: ColdStartPlan,
+  options: { outDir: string; runs: number },
+): Promise<ColdStartResult> {
+  const { file, bytes } = await bundleFunction(name, options.outDir);
+  const deployed: ProbeResult[] = [];
+  const plain: ProbeResult[] = [];
+  for (let i = 0; i < options.runs; i++) {
+    deployed.push(await probe(file, plan, true));
+    plain.push(await probe(file, plan, false));
+  }
+  for (const result of [...deployed, ...plain]) {
+    if (!plan.succeeded(result.answer)) {
+      throw new Error(
+        `${name}: the first invocation answered ${JSON.stringify(result.answer).slice(0, 300)}`,
+      );
+    }
+  }
+  return {
+    name,
+    bundleBytes: bytes,
+    importMs: median(deployed.map((r) => r.importMs)),
+    firstInvocationMs: median(deployed.map((r) => r.firstInvocationMs)),
+    importMsWithoutSourceMaps: median(plain.map((r) => r.importMs)),
+    runs: options.runs,
+  };
+}

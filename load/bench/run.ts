@@ -1,0 +1,398 @@
+/**
+ * `npm run bench`: latency benchmarks that print numbers instead of asserting them. Everything
+ * runs on this machine and only talks to 127.0.0.1. Sections:
+ *   1. token verification (verifyAccessToken) beside the raw node:crypto Ed25519 floor
+ *   2. the authorizer Lambda entry on a real event
+ *   3. the API under open-loop load on PostgreSQL beside a SELECT 1 floor on the same gateway
+ *   4. cold start of every bundled function: import, first invocation, bundle size
+ * Settings (environment): BENCH_VERIFY_ITERATIONS, BENCH_HANDLER_ITERATIONS, BENCH_RATE,
+ * BENCH_DURATION, BENCH_WARMUP, BENCH_USERS, BENCH_COLD_RUNS, and DATABASE_URL (a PostgreSQL on
+ * this machine; default: a fresh database on 127.0.0.1:5432, dropped afterwards).
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { resolve } from "node:path";
+import { isLoopbackHost } from "../../functions/db/local-websocket-pipe";
+import { requestToGatewayEvent } from "../../functions/shared/gateway-event";
+import { createTestDatabase, ENGINES } from "../../functions/testing/test-database";
+import { type ApiLoadResult, benchApiLoad } from "./api-load-bench";
+import { type AuthFixture, startAuthFixture } from "./auth-fixture";
+import {
+  benchColdStart,
+  type ColdStartPlan,
+  type ColdStartResult,
+  type FunctionName,
+} from "./cold-start-bench";
+import { bytes, ms, ratio, table, verdict } from "./stats";
+import {
+  authorizerEvent,
+  benchAuthorizerHandler,
+  benchVerify,
+  type HandlerBenchResult,
+  type VerifyBenchResult,
+} from "./verify-bench";
+
+const REPOSITORY_ROOT = resolve(import.meta.dirname, "../..");
+/** The bench must finish inside this bound; the watchdog stops it a little before. */
+const TIME_BOUND_MS = 5 * 60 * 1000;
+
+const TARGETS = {
+  verifyP99Ms: 0.5,
+  verifyFloorRatio: 2,
+  apiP99Ms: 50,
+  apiFloorRatio: 3,
+  authorizerColdImportMs: 60,
+};
+
+function setting(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+const settings = {
+  verifyIterations: setting("BENCH_VERIFY_ITERATIONS", 20_000, 1_000, 200_000),
+  handlerIterations: setting("BENCH_HANDLER_ITERATIONS", 10_000, 1_000, 200_000),
+  rate: setting("BENCH_RATE", 50, 1, 1_000),
+  durationSeconds: setting("BENCH_DURATION", 20, 2, 90),
+  warmupSeconds: setting("BENCH_WARMUP", 3, 1, 30),
+  users: setting("BENCH_USERS", 20, 1, 200),
+  coldRuns: setting("BENCH_COLD_RUNS", 3, 1, 10),
+};
+
+interface Database {
+  url: string;
+  label: string;
+  dispose(): Promise<void>;
+}
+
+/** DATABASE_URL if given (loopback only), else a fresh database on the machine's server. */
+async function benchDatabase(): Promise<Database | string> {
+  const given = process.env.DATABASE_URL;
+  if (given) {
+    if (!/^postgres(ql)?:\/\//.test(given)) return "DATABASE_URL is not a postgres:// URL";
+    const { hostname, port, pathname } = new URL(given);
+    if (!isLoopbackHost(hostname)) return "DATABASE_URL must point at this machine (127.0.0.1)";
+    return { url: given, label: `${hostname}:${port || 5432}${pathname}`, dispose: async () => {} };
+  }
+  if (!ENGINES.includes("postgres")) {
+    return "no PostgreSQL on 127.0.0.1:5432 (start one, or set DATABASE_URL)";
+  }
+  const database = await createTestDatabase("postgres");
+  return { url: database.url, label: `fresh ${database.label}`, dispose: () => database.dispose() };
+}
+
+function coldStartPlans(
+  fixture: AuthFixture,
+  databaseUrl: string | undefined,
+): Map<FunctionName, ColdStartPlan> {
+  const plans = new Map<FunctionName, ColdStartPlan>();
+  const isStatus = (status: number) => (answer: unknown) =>
+    (answer as { statusCode?: unknown } | null)?.statusCode === status;
+  plans.set("authorizer", {
+    env: { JWKS_URL: fixture.jwksUrl, JWT_ISSUER: fixture.issuer, JWT_AUDIENCE: fixture.audience },
+    event: undefined,
+    succeeded: (answer) => (answer as { isAuthorized?: unknown } | null)?.isAuthorized === true,
+  });
+  if (databaseUrl) {
+    plans.set("api", {
+      env: { DATABASE_URL: databaseUrl },
+      event: undefined,
+      succeeded: isStatus(200),
+    });
+    plans.set("auth", {
+      env: {
+        DATABASE_URL: databaseUrl,
+        BETTER_AUTH_SECRET: randomBytes(32).toString("base64url"),
+        BETTER_AUTH_URL: fixture.origin,
+        JWT_ISSUER: fixture.issuer,
+        JWT_AUDIENCE: fixture.audience,
+      },
+      event: undefined,
+      succeeded: isStatus(200),
+    });
+    plans.set("migrate", {
+      env: {
+        DATABASE_URL: databaseUrl,
+        MIGRATIONS_DIR: resolve(REPOSITORY_ROOT, "functions/db/migrations"),
+      },
+      event: {},
+      succeeded: (answer) => typeof (answer as { total?: unknown } | null)?.total === "number",
+    });
+  }
+  return plans;
+}
+
+async function firstEvents(
+  fixture: AuthFixture,
+  plans: Map<FunctionName, ColdStartPlan>,
+): Promise<void> {
+  const authorizer = plans.get("authorizer");
+  if (authorizer) authorizer.event = await authorizerEvent(fixture);
+  const api = plans.get("api");
+  if (api) {
+    // A signed-in user's list: the authorizer context as the gateway passes it, a real query.
+    api.event = await requestToGatewayEvent(new Request(`${fixture.origin}/api/tasks`), {
+      routeKey: "GET /api/tasks",
+      authorizer: { userId: randomUUID(), verifyMs: 0.1 },
+    });
+  }
+  const auth = plans.get("auth");
+  if (auth) {
+    // The JWKS: Better Auth's own path through the database.
+    auth.event = await requestToGatewayEvent(new Request(`${fixture.origin}/api/auth/jwks`), {
+      routeKey: "ANY /api/auth/{proxy+}",
+      pathParameters: { proxy: "jwks" },
+    });
+  }
+}
+
+interface Report {
+  startedAt: string;
+  finishedAt?: string;
+  machine: {
+    node: string;
+    cpus: number;
+    cpuModel: string;
+    loadAverageAtStart: number[];
+    loadAverageAtEnd?: number[];
+  };
+  settings: typeof settings;
+  targets: typeof TARGETS;
+  verify?: VerifyBenchResult;
+  authorizerHandler?: HandlerBenchResult;
+  apiLoad?: ApiLoadResult;
+  apiLoadSkipped?: string;
+  coldStart: ColdStartResult[];
+  coldStartSkipped?: string;
+}
+
+function printReport(report: Report): void {
+  const out: string[] = [];
+  const load = (values: number[] | undefined) => (values ?? []).map((v) => v.toFixed(2)).join(" ");
+  out.push(
+    "",
+    `npm run bench — ${report.startedAt}`,
+    `Node ${report.machine.node}, ${report.machine.cpus} × ${report.machine.cpuModel}; load average ${load(report.machine.loadAverageAtStart)} at start, ${load(report.machine.loadAverageAtEnd)} at end`,
+  );
+  const { verify, authorizerHandler: handler, apiLoad, coldStart } = report;
+  if (verify) {
+    const p50Ratio = verify.verify.p50 / verify.floor.p50;
+    const p99Ratio = verify.verify.p99 / verify.floor.p99;
+    out.push(
+      "",
+      `1. Token verification, warm (${verify.iterations} iterations each, alternating blocks)`,
+    );
+    out.push(
+      table(
+        ["", "p50", "p95", "p99", "target"],
+        [
+          [
+            "verifyAccessToken (jose, real token)",
+            ms(verify.verify.p50),
+            ms(verify.verify.p95),
+            ms(verify.verify.p99),
+            `p99 ≤ ${TARGETS.verifyP99Ms} ms: ${verdict(verify.verify.p99 <= TARGETS.verifyP99Ms)}`,
+          ],
+          [
+            "floor: node:crypto Ed25519 verify",
+            ms(verify.floor.p50),
+            ms(verify.floor.p95),
+            ms(verify.floor.p99),
+            "",
+          ],
+          [
+            "ratio verify / floor",
+            ratio(p50Ratio),
+            ratio(verify.verify.p95 / verify.floor.p95),
+            ratio(p99Ratio),
+            `p99 ≤ ${TARGETS.verifyFloorRatio}×: ${verdict(p99Ratio <= TARGETS.verifyFloorRatio)}`,
+          ],
+        ],
+      ),
+    );
+  }
+  if (handler) {
+    out.push(
+      "",
+      `2. Authorizer Lambda handler, real event (${handler.iterations} warm invocations)`,
+    );
+    out.push(
+      table(
+        ["", "p50", "p95", "p99", "note"],
+        [
+          [
+            "handler invocation",
+            ms(handler.handler.p50),
+            ms(handler.handler.p95),
+            ms(handler.handler.p99),
+            `first invocation (loads the JWKS over HTTP): ${ms(handler.firstInvocationMs)}`,
+          ],
+          [
+            "verifyMs it reports (Server-Timing)",
+            ms(handler.reportedVerify.p50),
+            ms(handler.reportedVerify.p95),
+            ms(handler.reportedVerify.p99),
+            "",
+          ],
+        ],
+      ),
+    );
+  }
+  if (apiLoad) {
+    const { api, floor } = apiLoad;
+    const p99Ratio = api.overall.p99 / floor.overall.p99;
+    out.push(
+      "",
+      `3. API under open-loop load: ${apiLoad.rate} req/s, ${apiLoad.durationSeconds} s per side, ${apiLoad.users} users, ${apiLoad.databaseLabel}`,
+    );
+    const row = (name: string, side: typeof api, label?: string): string[] => {
+      const summary = label ? side.byLabel[label] : side.overall;
+      return [
+        name,
+        String(summary?.count ?? 0),
+        ms(summary?.p50 ?? Number.NaN),
+        ms(summary?.p95 ?? Number.NaN),
+        ms(summary?.p99 ?? Number.NaN),
+      ];
+    };
+    out.push(
+      table(
+        ["", "requests", "p50", "p95", "p99", "errors", "achieved", "target"],
+        [
+          [
+            ...row("API mix (load/api.ts)", api),
+            String(api.errors),
+            `${api.achievedRate.toFixed(1)}/s`,
+            `p99 ≤ ${TARGETS.apiP99Ms} ms: ${verdict(api.overall.p99 <= TARGETS.apiP99Ms)}`,
+          ],
+          ...Object.keys(api.byLabel).map((label) => [
+            ...row(`  ${label}`, api, label),
+            "",
+            "",
+            "",
+          ]),
+          [
+            ...row("floor: SELECT 1 route", floor),
+            String(floor.errors),
+            `${floor.achievedRate.toFixed(1)}/s`,
+            "",
+          ],
+          [
+            "ratio API / floor",
+            "",
+            ratio(api.overall.p50 / floor.overall.p50),
+            ratio(api.overall.p95 / floor.overall.p95),
+            ratio(p99Ratio),
+            "",
+            "",
+            `p99 ≤ ${TARGETS.apiFloorRatio}×: ${verdict(p99Ratio <= TARGETS.apiFloorRatio)}`,
+          ],
+        ],
+      ),
+    );
+  } else if (report.apiLoadSkipped) {
+    out.push("", `3. API under load: skipped (${report.apiLoadSkipped})`);
+  }
+  if (coldStart.length > 0) {
+    out.push(
+      "",
+      `4. Cold start: SST-style ESM bundles, fresh process each (median of ${report.settings.coldRuns})`,
+    );
+    out.push(
+      table(
+        ["function", "bundle", "import", "first invocation", "import w/o source maps", "target"],
+        coldStart.map((result) => [
+          result.name,
+          bytes(result.bundleBytes),
+          ms(result.importMs),
+          ms(result.firstInvocationMs),
+          ms(result.importMsWithoutSourceMaps),
+          result.name === "authorizer"
+            ? `import ≤ ${TARGETS.authorizerColdImportMs} ms: ${verdict(result.importMs <= TARGETS.authorizerColdImportMs)}`
+            : "",
+        ]),
+      ),
+    );
+  }
+  if (report.coldStartSkipped) out.push(`   (${report.coldStartSkipped})`);
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const watchdog = setTimeout(() => {
+    process.stderr.write("bench: over its 5-minute bound, stopping\n");
+    process.exit(2);
+  }, TIME_BOUND_MS - 10_000);
+  watchdog.unref();
+
+  const report: Report = {
+    startedAt: new Date(started).toISOString(),
+    machine: {
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? "unknown",
+      loadAverageAtStart: loadavg(),
+    },
+    settings,
+    targets: TARGETS,
+    coldStart: [],
+  };
+  const step = (text: string) =>
+    process.stderr.write(`bench [${((Date.now() - started) / 1000).toFixed(0)} s] ${text}\n`);
+
+  step("starting Better Auth on PGlite and minting a token");
+  const fixture = await startAuthFixture();
+  let database: Database | undefined;
+  try {
+    step("1. verifyAccessToken beside node:crypto");
+    report.verify = await benchVerify(fixture, settings.verifyIterations);
+    step("2. authorizer handler");
+    report.authorizerHandler = await benchAuthorizerHandler(fixture, settings.handlerIterations);
+
+    const found = await benchDatabase();
+    if (typeof found === "string") {
+      report.apiLoadSkipped = found;
+      report.coldStartSkipped = `api, auth and migrate need PostgreSQL: ${found}`;
+    } else {
+      database = found;
+      step(`3. API load on ${database.label} (${settings.rate} req/s)`);
+      report.apiLoad = await benchApiLoad({ databaseUrl: database.url, ...settings });
+    }
+
+    const plans = coldStartPlans(fixture, database?.url);
+    await firstEvents(fixture, plans);
+    const outDir = resolve(REPOSITORY_ROOT, ".build/bench");
+    for (const [name, plan] of plans) {
+      step(`4. cold start: ${name}`);
+      report.coldStart.push(await benchColdStart(name, plan, { outDir, runs: settings.coldRuns }));
+    }
+  } finally {
+    await database?.dispose();
+    await fixture.close();
+  }
+
+  report.finishedAt = new Date().toISOString();
+  report.machine.loadAverageAtEnd = loadavg();
+  printReport(report);
+  const resultsDir = resolve(REPOSITORY_ROOT, "bench-results");
+  await mkdir(resultsDir, { recursive: true });
+  const file = resolve(resultsDir, `bench-${report.startedAt.replace(/[:.]/g, "-")}.json`);
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`\nJSON: ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+}
+
+await main()
+  .then(() => process.exit(0))
+  .catch((error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  });

@@ -1,0 +1,63 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase, pingDatabase } from "../../functions/db/database";
+import { startLocalStack } from "../../functions/local/stack";
+import { requireEnv } from "../../functions/shared/secrets";
+import { FLOOR_PATH, STOP_MESSAGE, type StackReady } from "./stack-protocol";
+
+/**
+ * The system under load for the API benchmark, in its own process so the load generator does
+ * not share its event loop: the local stack (real entries, local API Gateway, Neon driver to
+ * PostgreSQL) plus one local-only floor route on the same gateway that runs `SELECT 1` through
+ * the same driver with the same pool size as the tasks function. Talks to the bench over IPC.
+ */
+const databaseUrl = requireEnv("BENCH_DATABASE_URL");
+// Sign-up is rate-limited per client IP; every bench user comes from 127.0.0.1.
+process.env.AUTH_RATE_LIMIT = "off";
+
+// One connection, as functions/tasks/handler.ts opens: a Lambda serves one request at a time.
+const floorDatabase = await openDatabase({ url: databaseUrl, maxConnections: 1 });
+const dataDir = await mkdtemp(join(tmpdir(), "bench-stack-"));
+const stack = await startLocalStack({
+  port: 0,
+  databaseUrl,
+  dataDir,
+  secret: randomBytes(32).toString("base64url"),
+  serveSite: false,
+  quiet: true,
+  extraRoutes: () => ({
+    routes: [{ key: `GET ${FLOOR_PATH}`, function: "floor", auth: "none" }],
+    functions: {
+      floor: async () => {
+        await pingDatabase(floorDatabase.db);
+        return {
+          statusCode: 200,
+          headers: { "content-type": "application/json" },
+          body: '{"ok":true}',
+        };
+      },
+    },
+  }),
+});
+
+let stopping: Promise<void> | undefined;
+function stop(): Promise<void> {
+  stopping ??= (async () => {
+    await stack.close();
+    await floorDatabase.close();
+    await rm(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  })();
+  return stopping;
+}
+
+process.on("message", (message) => {
+  if (message === STOP_MESSAGE) void stop();
+});
+// The bench went away without saying so: do not linger.
+process.on("disconnect", () => void stop());
+
+const ready: StackReady = { url: stack.url, databaseLabel: stack.databaseLabel };
+process.send?.(ready);
