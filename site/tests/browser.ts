@@ -3,7 +3,7 @@
  * log per page and, when a test fails, a screenshot and that log under test-artifacts/.
  */
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { SITE_ROOT } from "./site-build";
@@ -70,16 +70,19 @@ export async function saveArtifacts(testName: string, pages: TrackedPage[]): Pro
     .replace(/[^a-z0-9]+/gi, "-")
     .replace(/^-|-$/g, "")
     .slice(0, 80);
-  await Promise.all(
-    pages.map(async ({ page, log }, index) => {
-      const name = `${base}-${index + 1}`;
-      if (!page.isClosed()) {
-        await page
-          .screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true })
-          .catch((error: unknown) => log.push(`[artifact] screenshot failed: ${String(error)}`));
-        log.push(`[artifact] page URL at failure: ${page.url()}`);
-      }
-      await writeFile(join(ARTIFACTS_DIR, `${name}.console.log`), `${log.join("\n")}\n`);
-    }),
-  );
+  for (const [index, { page, log }] of pages.entries()) {
+    const name = `${base}-${index + 1}`;
+    const logFile = join(ARTIFACTS_DIR, `${name}.console.log`);
+    // The log first: a page stuck mid-navigation can make the screenshot itself fail.
+    await writeFile(
+      logFile,
+      `${[...log, `[artifact] page URL at failure: ${page.url()}`].join("\n")}\n`,
+    );
+    if (page.isClosed()) continue;
+    await page
+      .screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true, timeout: 10_000 })
+      .catch((error: unknown) =>
+        appendFile(logFile, `[artifact] screenshot failed: ${String(error).split("\n")[0]}\n`),
+      );
+  }
 }

@@ -1,7 +1,8 @@
 /**
- * Builds site/dist once for the test run. The budget test and the browser tests both call
+ * Builds the site once for the test run. The budget test and the browser tests both call
  * ensureSiteBuilt(); a lock directory keeps parallel test files from building at the same time,
- * and a fresh build (newer than every source file) is reused.
+ * and a fresh build (newer than every source file) is reused. The tests build into their own
+ * folder, not site/dist, so an `npm start` rebuilding site/dist cannot pull pages away mid-test.
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -14,13 +15,11 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 
 export const SITE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const DIST_DIR = join(SITE_ROOT, "dist");
-// Outside dist so it is never deployed; site/.astro is Astro's own git-ignored cache folder.
-const STAMP = join(SITE_ROOT, ".astro", "test-build-stamp");
-const LOCK = join(
-  tmpdir(),
-  `site-build-lock-${createHash("sha256").update(SITE_ROOT).digest("hex").slice(0, 12)}`,
-);
+const CHECKOUT = createHash("sha256").update(SITE_ROOT).digest("hex").slice(0, 12);
+/** The build the tests measure and serve (one per checkout). */
+export const DIST_DIR = join(tmpdir(), `site-test-dist-${CHECKOUT}`);
+const STAMP = join(tmpdir(), `site-test-dist-${CHECKOUT}.stamp`);
+const LOCK = join(tmpdir(), `site-test-dist-${CHECKOUT}.lock`);
 const SOURCES = ["src", "public", "astro.config.mjs"];
 const ASTRO_BIN = resolve(SITE_ROOT, "..", "node_modules", "astro", "astro.js");
 
@@ -61,19 +60,22 @@ async function acquireLock(): Promise<void> {
   }
 }
 
-/** Builds the site unless site/dist is newer than every source file. */
+/** Builds the site into DIST_DIR unless that build is newer than every source file. */
 export async function ensureSiteBuilt(): Promise<void> {
   if (await isDistFresh()) return;
   await acquireLock();
   try {
     if (await isDistFresh()) return;
     const started = Date.now();
-    await run(process.execPath, [ASTRO_BIN, "build", "--root", SITE_ROOT, "--silent"], {
-      cwd: resolve(SITE_ROOT, ".."),
-      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1" },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    await mkdir(dirname(STAMP), { recursive: true });
+    await run(
+      process.execPath,
+      [ASTRO_BIN, "build", "--root", SITE_ROOT, "--outDir", DIST_DIR, "--silent"],
+      {
+        cwd: resolve(SITE_ROOT, ".."),
+        env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1" },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     await writeFile(STAMP, new Date(started).toISOString());
     // The stamp records when the build started, so an edit during the build counts as stale.
     await utimes(STAMP, new Date(started), new Date(started));

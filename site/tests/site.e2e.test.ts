@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { type Database, openDatabase } from "../../functions/db/database";
 import { task as taskTable, user as userTable } from "../../functions/db/schema";
 import { type LocalStack, startLocalStack } from "../../functions/local/stack";
@@ -18,7 +18,7 @@ import {
   saveArtifacts,
   type TrackedPage,
 } from "./browser";
-import { ensureSiteBuilt } from "./site-build";
+import { DIST_DIR, ensureSiteBuilt } from "./site-build";
 
 if (!CHROMIUM_AVAILABLE && !IN_CI) console.warn(INSTALL_HINT);
 
@@ -37,6 +37,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("the site in Chromium", { timeout: 120_000 
   let stack: LocalStack;
   let browser: Browser;
   let db: Database;
+  /** The pages the running test opened (closed when it finishes). */
   let opened: TrackedPage[] = [];
 
   beforeAll(async () => {
@@ -46,6 +47,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("the site in Chromium", { timeout: 120_000 
       databaseUrl,
       secret: `site-e2e-secret-${randomUUID()}`,
       serveSite: true,
+      siteDir: DIST_DIR,
       quiet: true,
     });
     // memory:<name> is shared within the process: this is the stack's own database.
@@ -58,18 +60,21 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("the site in Chromium", { timeout: 120_000 
     await stack?.close();
   });
 
-  afterEach(async () => {
-    await Promise.all(opened.map(({ context }) => context.close().catch(() => undefined)));
-    opened = [];
-  });
-
   /** A fresh browser (own cookies) whose screenshot and console log are kept if the test fails. */
   async function newVisitor(
     testName: string,
     options?: Parameters<typeof openPage>[1],
   ): Promise<Page> {
     const tracked = await openPage(browser, options);
-    if (opened.length === 0) onTestFailed(() => saveArtifacts(testName, opened));
+    if (opened.length === 0) {
+      const pages = opened;
+      // Vitest runs afterEach before failure hooks, so one finish hook saves and then closes.
+      onTestFinished(async ({ task }) => {
+        opened = [];
+        if (task.result?.state === "fail") await saveArtifacts(testName, pages);
+        await Promise.all(pages.map(({ context }) => context.close().catch(() => undefined)));
+      });
+    }
     opened.push(tracked);
     return tracked.page;
   }
@@ -228,6 +233,36 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("the site in Chromium", { timeout: 120_000 
       return response.status;
     }, aliceTaskId);
     expect(status).toBe(404);
+  });
+
+  it("loads older tasks page by page with the load more button", async () => {
+    const page = await newVisitor("load more");
+    await signIn(page, alice);
+    await page.waitForURL(url("/tasks/"));
+    await expect.poll(() => titles(page)).toHaveLength(3);
+    const loadMore = page.getByRole("button", { name: "Load more" });
+    expect(await loadMore.isVisible()).toBe(false);
+
+    // Fill the list through the API with the page's own session, one request per task.
+    await page.evaluate(async () => {
+      const { token } = (await (await fetch("/api/auth/token")).json()) as { token: string };
+      for (let index = 1; index <= 22; index += 1) {
+        await fetch("/api/tasks", {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ title: `Bulk task ${index}` }),
+        });
+      }
+    });
+    await page.reload();
+    await expect.poll(() => titles(page)).toHaveLength(20);
+    expect((await titles(page))[0]).toBe("Bulk task 22");
+    await loadMore.click();
+    await expect.poll(() => titles(page)).toHaveLength(25);
+    const all = await titles(page);
+    expect(new Set(all).size).toBe(25);
+    expect(all.at(-1)).toBe("Buy milk");
+    await expect.poll(() => loadMore.isVisible()).toBe(false);
   });
 
   it("puts a wrong password and a taken e-mail next to the right field", async () => {

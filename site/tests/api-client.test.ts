@@ -1,0 +1,163 @@
+/**
+ * The site's API plumbing, run in Node with scripted HTTP answers: token reuse and expiry,
+ * the single retry after 401/403, and how failures reach the page.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  PASSWORD_MAX_LENGTH as AUTH_PASSWORD_MAX,
+  PASSWORD_MIN_LENGTH as AUTH_PASSWORD_MIN,
+} from "../../functions/auth/create-auth";
+import {
+  TASK_DESCRIPTION_MAX as SCHEMA_DESCRIPTION_MAX,
+  TASK_TITLE_MAX as SCHEMA_TITLE_MAX,
+} from "../../functions/db/schema";
+import { createAccessTokenSource, REFRESH_BEFORE_EXPIRY_MS } from "../src/scripts/access-token";
+import { ApiError, fieldErrorsFrom } from "../src/scripts/api-error";
+import { createTasksApi, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX } from "../src/scripts/tasks-api";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../src/scripts/validation";
+
+function jwt(claims: Record<string, unknown>): string {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  return `${encode({ alg: "EdDSA" })}.${encode(claims)}.c2lnbmF0dXJl`;
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+/** A fetch that answers from a script and records every request. */
+function scriptedFetch(answer: (url: string, init: RequestInit, call: number) => Response) {
+  const calls: Array<{ url: string; authorization: string | null; method: string }> = [];
+  const fetchImpl: typeof fetch = async (input, init = {}) => {
+    const url = String(input);
+    const headers = new Headers(init.headers);
+    calls.push({ url, authorization: headers.get("authorization"), method: init.method ?? "GET" });
+    return answer(url, init, calls.length);
+  };
+  return { fetchImpl, calls };
+}
+
+const task = {
+  id: "6f1c1f52-8a1e-4a53-9d55-0d4ab0a1c001",
+  title: "Write tests",
+  description: null,
+  completed: false,
+  createdAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z",
+};
+
+describe("access tokens", () => {
+  it("reuses a token until a minute before it expires, then fetches a new one", async () => {
+    let now = 1_000_000_000_000;
+    const exp = now / 1000 + 15 * 60;
+    let issued = 0;
+    const { fetchImpl, calls } = scriptedFetch(() =>
+      json(200, { token: jwt({ exp, n: ++issued }) }),
+    );
+    const tokens = createAccessTokenSource({ fetchImpl, now: () => now });
+
+    const first = await tokens.get();
+    now = exp * 1000 - REFRESH_BEFORE_EXPIRY_MS - 1;
+    expect(await tokens.get()).toBe(first);
+    expect(calls).toHaveLength(1);
+
+    now += 1;
+    const second = await tokens.get();
+    expect(second).not.toBe(first);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]?.url).toBe("/api/auth/token");
+  });
+
+  it("shares one request between callers that ask at the same time", async () => {
+    const { fetchImpl, calls } = scriptedFetch(() => json(200, { token: jwt({ exp: 9e9 }) }));
+    const tokens = createAccessTokenSource({ fetchImpl });
+    const [a, b] = await Promise.all([tokens.get(), tokens.get()]);
+    expect(a).toBe(b);
+    expect(calls).toHaveLength(1);
+  });
+
+  it("never caches a token whose expiry cannot be read", async () => {
+    const { fetchImpl, calls } = scriptedFetch(() => json(200, { token: "not-a-jwt" }));
+    const tokens = createAccessTokenSource({ fetchImpl });
+    await tokens.get();
+    await tokens.get();
+    expect(calls).toHaveLength(2);
+  });
+
+  it("reports a missing session as session-ended", async () => {
+    const { fetchImpl } = scriptedFetch(() => json(401, { message: "Unauthorized" }));
+    const error = await createAccessTokenSource({ fetchImpl })
+      .get()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).kind).toBe("session-ended");
+  });
+});
+
+describe("tasks API calls", () => {
+  it("retries once with a fresh token after the gateway refuses the cached one", async () => {
+    let issued = 0;
+    const { fetchImpl, calls } = scriptedFetch((url, _init, call) => {
+      if (url.endsWith("/api/auth/token"))
+        return json(200, { token: jwt({ exp: 9e9, n: ++issued }) });
+      return call === 2 ? json(403, { message: "Forbidden" }) : json(201, task);
+    });
+    const tokens = createAccessTokenSource({ fetchImpl });
+    const api = createTasksApi({ tokens, fetchImpl });
+    expect(await api.create({ title: "Write tests", description: null })).toEqual(task);
+    const apiCalls = calls.filter((call) => call.url.endsWith("/api/tasks"));
+    expect(apiCalls).toHaveLength(2);
+    expect(apiCalls[0]?.authorization).not.toBe(apiCalls[1]?.authorization);
+    expect(calls.filter((call) => call.url.endsWith("/token"))).toHaveLength(2);
+  });
+
+  it("gives up after the one retry and reports the session as ended", async () => {
+    const { fetchImpl, calls } = scriptedFetch((url) =>
+      url.endsWith("/token")
+        ? json(200, { token: jwt({ exp: 9e9 }) })
+        : json(401, { message: "Unauthorized" }),
+    );
+    const api = createTasksApi({ tokens: createAccessTokenSource({ fetchImpl }), fetchImpl });
+    const error = await api.list("all", null).catch((e: unknown) => e);
+    expect((error as ApiError).kind).toBe("session-ended");
+    expect(calls.filter((call) => call.url.includes("/api/tasks"))).toHaveLength(2);
+  });
+
+  it("turns 503 into a retry message and sends filters and cursors as the API expects", async () => {
+    const { fetchImpl, calls } = scriptedFetch((url) =>
+      url.endsWith("/token")
+        ? json(200, { token: jwt({ exp: 9e9 }) })
+        : json(503, { error: { code: "unavailable", message: "Database unavailable" } }),
+    );
+    const api = createTasksApi({ tokens: createAccessTokenSource({ fetchImpl }), fetchImpl });
+    const error = (await api.list("done", "abc").catch((e: unknown) => e)) as ApiError;
+    expect(error.kind).toBe("unavailable");
+    expect(error.message).toMatch(/try again/);
+    expect(calls.at(-1)?.url).toBe("/api/tasks?limit=20&completed=true&cursor=abc");
+  });
+
+  it("treats deleting a task that is already gone as done", async () => {
+    const { fetchImpl } = scriptedFetch((url) =>
+      url.endsWith("/token")
+        ? json(200, { token: jwt({ exp: 9e9 }) })
+        : json(404, { error: { code: "not_found", message: "Task not found" } }),
+    );
+    const api = createTasksApi({ tokens: createAccessTokenSource({ fetchImpl }), fetchImpl });
+    await expect(api.remove(task.id)).resolves.toBeUndefined();
+  });
+
+  it("reads per-field problems from the API's invalid_request details", () => {
+    expect(
+      fieldErrorsFrom([
+        { location: "body", field: "title", message: "must not be empty" },
+        { location: "body", field: "userId", message: "is not a known field" },
+      ]),
+    ).toEqual({ title: "must not be empty", userId: "is not a known field" });
+  });
+
+  it("checks the same limits as the database schema and the auth server", () => {
+    expect(TASK_TITLE_MAX).toBe(SCHEMA_TITLE_MAX);
+    expect(TASK_DESCRIPTION_MAX).toBe(SCHEMA_DESCRIPTION_MAX);
+    expect(PASSWORD_MIN_LENGTH).toBe(AUTH_PASSWORD_MIN);
+    expect(PASSWORD_MAX_LENGTH).toBe(AUTH_PASSWORD_MAX);
+  });
+});
