@@ -4,7 +4,7 @@ import { CfnDeletionPolicy } from "aws-cdk-lib";
 import { CfnLogGroup } from "aws-cdk-lib/aws-logs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FUNCTION_ENTRIES, ROUTES } from "../functions/routes";
-import { lambdaId, siteBuildDirectory } from "./app-stack";
+import { lambdaId, lambdaLogGroupName, siteBuildDirectory } from "./app-stack";
 import {
   LAMBDA_SIZING,
   type LambdaName,
@@ -214,7 +214,11 @@ describe("functions", () => {
       });
       expect(fn.TracingConfig).toBeUndefined();
       const logGroupId = ((fn.LoggingConfig as Json).LogGroup as { Ref: string }).Ref;
-      expect(props(resources[logGroupId] as TemplateResource).RetentionInDays).toBe(7);
+      expect(props(resources[logGroupId] as TemplateResource)).toEqual({
+        LogGroupName: lambdaLogGroupName(STAGE, "auth-jwt-bridge", name),
+        RetentionInDays: 7,
+        Tags: expect.any(Array),
+      });
       expect(environment(name).NODE_OPTIONS).toBe("--enable-source-maps");
     },
   );

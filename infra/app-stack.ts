@@ -82,6 +82,7 @@ export function AppStack({ stack, app }: StackContext) {
       tracing: "disabled",
       nodejs: { format: "esm", minify: true, sourcemap: true },
       logGroup: new LogGroup(stack, `${lambdaId(name)}Logs`, {
+        logGroupName: lambdaLogGroupName(app.stage, app.name, name),
         retention: settings.isProduction ? RetentionDays.THREE_MONTHS : RetentionDays.ONE_WEEK,
         removalPolicy: retention,
       }),
@@ -149,6 +150,11 @@ export function AppStack({ stack, app }: StackContext) {
 
   stack.addOutputs({ SiteUrl: origin, ApiUrl: api.url });
   return { api, site, functions: { ...functions, authorizer, migrate }, migrations, settings };
+}
+
+/** A fixed, findable name: `aws logs tail /aws/lambda/<stage>-<app>-auth --follow`. */
+export function lambdaLogGroupName(stage: string, appName: string, name: LambdaName): string {
+  return `/aws/lambda/${stage}-${appName}-${name}`;
 }
 
 export function lambdaId(name: LambdaName): string {
