@@ -90,6 +90,11 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT", 0));
   process.on("SIGTERM", () => void stop("SIGTERM", 0));
+  // `kill <npm pid>` ends npm and its shell without passing the signal on: stop with our parent.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop("parent exited", 0);
+  }, 1_000).unref();
   process.on("uncaughtException", (error) => {
     log.error("unexpected error", { error: errorMessage(error) });
     void stop("error", 1);
