@@ -146,6 +146,9 @@ describe("k6 scripts", () => {
     await expect(loadScript("verify.ts", { DURATION: "10" })).rejects.toThrow(
       /DURATION must be a duration/,
     );
+    await expect(loadScript("verify.ts", { RATE: "50", USERS: "10" })).rejects.toThrow(
+      /USERS \(10\) must be at least RATE \(50\)/,
+    );
     await expect(loadScript("smoke.ts", { BASE_URL: "127.0.0.1:3000" })).rejects.toThrow(
       /BASE_URL must be/,
     );

@@ -37,6 +37,13 @@ const DURATION = readDuration("DURATION", "50s");
 const USERS = readNumber("USERS", 30, { min: 1, max: 1000, integer: true });
 const FRESH_TOKENS = readBoolean("FRESH_TOKENS", true);
 const KEEP_USERS = readBoolean("KEEP_USERS", false);
+if (FRESH_TOKENS && USERS < RATE) {
+  // Tokens carry a second-resolution `iat`: a user minting twice in a second gets the same token,
+  // and the gateway would answer the second request from its cache.
+  throw new Error(
+    `with FRESH_TOKENS=true, USERS (${USERS}) must be at least RATE (${RATE}): each user mints one distinct token a second`,
+  );
+}
 
 const verifyMs = new Trend("verify_ms", true);
 
