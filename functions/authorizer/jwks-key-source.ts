@@ -37,7 +37,7 @@ export const JWKS_COOLDOWN_MS = 30_000;
 export const JWKS_FETCH_TIMEOUT_MS = 3_500;
 
 export interface JwksKeySourceOptions {
-  /** The JWKS endpoint, e.g. https://dxxxx.cloudfront.net/api/auth/jwks. */
+  /** The JWKS endpoint: `${api url}/api/auth/jwks` deployed, `${origin}/api/auth/jwks` locally. */
   url: string | URL;
   /** Replaces the network call (tests answer from Better Auth's handler, no server needed). */
   fetch?: FetchImplementation;
@@ -47,9 +47,9 @@ export interface JwksKeySourceOptions {
 export type KeySource = ReturnType<typeof createRemoteJWKSet>;
 
 /** Thrown instead of fetching when an attempt was already made in the current cooldown window. */
-export class KeySourceCoolingDown extends Error {
+class KeySourceCoolingDown extends Error {
   constructor(retryInMs: number) {
-    super(`JWKS fetch skipped: the last attempt was under the cooldown, retry in ${retryInMs} ms`);
+    super(`JWKS fetch skipped: one was attempted in this cooldown window; next in ${retryInMs} ms`);
     this.name = "KeySourceCoolingDown";
   }
 }
