@@ -59,7 +59,7 @@ function bindingsOf(c: Context<TasksEnv>): LambdaBindings {
   return (c.env as LambdaBindings | undefined) ?? {};
 }
 
-export function toTask(row: TaskRow): Task {
+function toTask(row: TaskRow): Task {
   return {
     id: row.id,
     title: row.title,

@@ -4,6 +4,6 @@ import { readSecret } from "../shared/secrets";
 import { createTasksApp } from "./app";
 
 /** The tasks API Lambda: settings are read once per cold start; the app does the rest. */
-const { db } = await openDatabase({ url: await readSecret("DATABASE_URL"), maxConnections: 1 });
+const { db } = await openDatabase({ url: await readSecret("DATABASE_URL") });
 
 export const handler = handle(createTasksApp({ db }));
