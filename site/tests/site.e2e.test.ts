@@ -181,6 +181,42 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("the site in Chromium", { timeout: 120_000 
     await signIn(page, alice);
     await page.waitForURL(url("/tasks/"));
     await expect.poll(() => titles(page)).toEqual(["Write the quarterly report", "Buy milk"]);
+
+    // A signed-in visitor on the landing page goes straight to the tasks.
+    await page.goto(url("/"));
+    await page.waitForURL(url("/tasks/"));
+  });
+
+  it("brings a deleted task back with undo, and an edit cancelled with Escape changes nothing", async () => {
+    const page = await newVisitor("undo and escape");
+    const deletes: string[] = [];
+    page.on("request", (request) => {
+      if (request.method() === "DELETE") deletes.push(request.url());
+    });
+    await signIn(page, alice);
+    await page.waitForURL(url("/tasks/"));
+    await expect.poll(() => titles(page)).toHaveLength(2);
+
+    await taskItem(page, "Buy milk")
+      .getByRole("button", { name: /^Delete/ })
+      .click();
+    await expect.poll(() => titles(page)).toEqual(["Write the quarterly report"]);
+    await page.getByRole("button", { name: /^Undo/ }).click();
+    await expect.poll(() => titles(page)).toEqual(["Write the quarterly report", "Buy milk"]);
+    expect(await page.locator("#toast").isVisible()).toBe(false);
+
+    await taskItem(page, "Buy milk").getByRole("button", { name: /^Edit/ }).click();
+    await page.locator("form.task-edit").getByLabel("Title").fill("Buy oat milk");
+    await page.keyboard.press("Escape");
+    await expect.poll(() => page.locator("form.task-edit").count()).toBe(0);
+    expect(await titles(page)).toContain("Buy milk");
+    expect(
+      await page.evaluate(() => document.activeElement?.getAttribute("data-action") ?? ""),
+    ).toBe("edit");
+
+    await page.reload();
+    await expect.poll(() => titles(page)).toEqual(["Write the quarterly report", "Buy milk"]);
+    expect(deletes).toEqual([]);
   });
 
   it("keeps a failed save in the form and explains that the service is unavailable", async () => {
