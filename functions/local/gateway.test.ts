@@ -53,7 +53,7 @@ describe("local API Gateway: routing and events", () => {
       routes: [{ key: "GET /api/items/{id}", function: "echo", auth: "none" }],
       functions: { echo: echoEvent },
     });
-    const response = await fetch(`${base}/api/items/a%20b?x=1&y=two`, {
+    const response = await fetch(`${base}/api/items/a%20b?x=1&y=two&tag=a&tag=b%20c`, {
       headers: {
         Cookie: "first=1; second=2",
         "X-Custom-Header": "Value",
@@ -67,8 +67,8 @@ describe("local API Gateway: routing and events", () => {
       version: "2.0",
       routeKey: "GET /api/items/{id}",
       rawPath: "/api/items/a%20b",
-      rawQueryString: "x=1&y=two",
-      queryStringParameters: { x: "1", y: "two" },
+      rawQueryString: "x=1&y=two&tag=a&tag=b%20c",
+      queryStringParameters: { x: "1", y: "two", tag: "a,b c" },
       pathParameters: { id: "a b" },
       cookies: ["first=1", "second=2"],
       isBase64Encoded: false,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../db/database";
+import { openDatabase, pingDatabase } from "../db/database";
 import {
   createTestDatabase,
   ENGINES,
@@ -111,6 +111,16 @@ describe.each(ENGINES)("local stack end to end on %s", { timeout: 120_000 }, (en
       secret: randomBytes(32).toString("base64url"),
       siteDir,
       quiet: true,
+      // The benchmark's floor: a local-only route on the same gateway, through the same driver.
+      extraRoutes: ({ db }) => ({
+        routes: [{ key: "GET /api/bench/select-1", function: "bench", auth: "none" }],
+        functions: {
+          bench: async () => {
+            await pingDatabase(db);
+            return { statusCode: 200, headers: { "content-type": "application/json" }, body: "{}" };
+          },
+        },
+      }),
     });
   });
 
@@ -128,6 +138,13 @@ describe.each(ENGINES)("local stack end to end on %s", { timeout: 120_000 }, (en
     expect(stack.databaseLabel).not.toMatch(/password|@/);
     const health = await fetch(`${stack.url}/api/health`);
     expect(health.status).toBe(200);
+  });
+
+  it("mounts a local-only route on the same gateway next to the real table", async () => {
+    const floor = await fetch(`${stack.url}/api/bench/select-1`);
+    expect(floor.status).toBe(200);
+    expect(floor.headers.get("apigw-requestid")).toBeTruthy();
+    expect((await fetch(`${stack.url}/api/bench/select-1`, { method: "POST" })).status).toBe(404);
   });
 
   it("serves the site and the API on one origin, each with its own 404", async () => {

@@ -62,6 +62,8 @@ export interface LocalStack {
   databaseLabel: string;
   /** Migrations applied by this start (0 when the database was up to date). */
   migrationsApplied: number;
+  /** Where start-up time went, in milliseconds. */
+  timings: { database: number; migrations: number; functions: number; total: number };
   close(): Promise<void>;
 }
 
@@ -139,6 +141,8 @@ function isApiPath(pathname: string): boolean {
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const startedAt = performance.now();
+  const elapsed = (since: number) => Math.round(performance.now() - since);
   const stack = ++stackCount;
   const dataDir = resolve(REPOSITORY_ROOT, options.dataDir ?? DEFAULT_DATA_DIR);
   const databaseUrl = options.databaseUrl ?? `pglite:${resolve(dataDir, "pglite")}`;
@@ -175,10 +179,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const ownOrigin = `http://${HOST}:${actualPort}`;
     const origin = (options.publicUrl ?? ownOrigin).replace(/\/$/, "");
 
+    let phase = performance.now();
     const database = await openDatabase({ url: databaseUrl });
     databaseClose = database.close;
+    const databaseMs = elapsed(phase);
+    phase = performance.now();
     const migrations = await runMigrations(database.db);
+    const migrationsMs = elapsed(phase);
     const secret = options.secret ?? (await readOrCreateLocalSecret(dataDir));
+    phase = performance.now();
 
     const [auth, api, authorizer] = await serialised(async () => {
       Object.assign(process.env, {
@@ -196,6 +205,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ]);
     });
 
+    const functionsMs = elapsed(phase);
     const extra = options.extraRoutes?.({ db: database.db }) ?? { routes: [], functions: {} };
     const gateway = createLocalGateway({
       routes: [...ROUTES, ...extra.routes],
@@ -222,6 +232,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       url: ownOrigin,
       databaseLabel: database.label,
       migrationsApplied: migrations.applied,
+      timings: {
+        database: databaseMs,
+        migrations: migrationsMs,
+        functions: functionsMs,
+        total: elapsed(startedAt),
+      },
       close: () => {
         closing ??= (async () => {
           await stopServer(server);

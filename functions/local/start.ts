@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     [
       `Local stack listening on ${stack.url} (ready ${process.uptime().toFixed(2)} s after launch)`,
       `  database: ${stack.databaseLabel}, ${migrations}`,
+      `  start-up: database ${stack.timings.database} ms, migrations ${stack.timings.migrations} ms, functions ${stack.timings.functions} ms`,
       `  data: ${shown}/   stop: Ctrl-C`,
       "",
     ].join("\n"),

@@ -77,6 +77,16 @@ export interface EventOptions {
   sourceIp?: string;
 }
 
+/** As API Gateway does: a repeated parameter becomes one comma-separated value. */
+function queryParameters(search: URLSearchParams): Record<string, string> {
+  const parameters: Record<string, string> = {};
+  for (const [name, value] of search) {
+    const previous = parameters[name];
+    parameters[name] = previous === undefined ? value : `${previous},${value}`;
+  }
+  return parameters;
+}
+
 export async function requestToGatewayEvent(
   request: Request,
   options: EventOptions,
@@ -99,7 +109,7 @@ export async function requestToGatewayEvent(
     rawQueryString: url.search.slice(1),
     ...(cookies.length ? { cookies } : {}),
     headers,
-    ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
+    ...(url.search ? { queryStringParameters: queryParameters(url.searchParams) } : {}),
     ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}),
     requestContext: {
       accountId: "000000000000",
