@@ -50,7 +50,8 @@ export const options: Options = {
       rate: RATE,
       timeUnit: "1s",
       duration: DURATION,
-      ...arrivalRateVus(RATE),
+      // One VU per user at least: each VU acts as one user, so every user is exercised.
+      ...arrivalRateVus(RATE, USERS),
       gracefulStop: "10s",
     },
   },

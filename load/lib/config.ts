@@ -62,9 +62,15 @@ export const API_URL = `${BASE_URL}/api`;
 /** Trend statistics kept in the summary; thresholds on p(99) need it listed here. */
 export const SUMMARY_TREND_STATS = ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"];
 
-/** Scenario sizing for an open-loop (constant-arrival-rate) run of `rate` iterations per second. */
-export function arrivalRateVus(rate: number): { preAllocatedVUs: number; maxVUs: number } {
-  const preAllocatedVUs = readNumber("VUS", Math.max(5, Math.ceil(rate / 4)), {
+/**
+ * Scenario sizing for an open-loop (constant-arrival-rate) run of `rate` iterations per second.
+ * `atLeast` raises the default pre-allocation, e.g. to one VU per user when each VU acts as one.
+ */
+export function arrivalRateVus(
+  rate: number,
+  atLeast = 0,
+): { preAllocatedVUs: number; maxVUs: number } {
+  const preAllocatedVUs = readNumber("VUS", Math.max(5, Math.ceil(rate / 4), atLeast), {
     min: 1,
     integer: true,
   });
