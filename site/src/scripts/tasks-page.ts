@@ -2,9 +2,7 @@
 import { createAccessTokenSource, readTokenClaims } from "./access-token";
 import { ApiError, fieldErrorsFrom } from "./api-error";
 import {
-  applyCheck,
   type Control,
-  clearFieldError,
   control,
   requireElement,
   setBusy,
@@ -373,8 +371,6 @@ function openEditor(item: HTMLLIElement): void {
       }
     }
   });
-  clearFieldError(title);
-  applyCheck(description, null);
   title.focus();
   title.select();
 }
