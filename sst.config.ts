@@ -12,6 +12,11 @@ export default {
     };
   },
   stacks(app) {
+    if (app.mode === "dev") {
+      throw new Error(
+        "sst dev is not supported: run the whole stack locally with `npm start` (or `npm run dev`), deploy with `sst deploy`",
+      );
+    }
     // Every stage but production can be removed without leaving anything behind; production
     // keeps its defaults plus explicitly retained log groups.
     if (!PRODUCTION_STAGES.includes(app.stage)) app.setDefaultRemovalPolicy("destroy");

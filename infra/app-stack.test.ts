@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CfnDeletionPolicy } from "aws-cdk-lib";
+import { CfnDistribution } from "aws-cdk-lib/aws-cloudfront";
+import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
 import { CfnLogGroup } from "aws-cdk-lib/aws-logs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FUNCTION_ENTRIES, ROUTES } from "../functions/routes";
@@ -458,6 +460,33 @@ describe("no circular dependency, stage-aware removal", () => {
     for (const [, group] of ofType("AWS::Logs::LogGroup"))
       expect(props(group).RetentionInDays).toBe(7);
     expect(ofType("AWS::Logs::LogGroup")).toHaveLength(LAMBDAS.length + 1);
+  });
+
+  it("with a custom domain, the origin is the domain: no reference to the distribution's URL", async () => {
+    const domain = "app.example.com";
+    const { stack } = await constructApp("prod", {
+      SITE_DOMAIN: domain,
+      SITE_CERTIFICATE_ARN:
+        "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666",
+    });
+    const variables = (name: LambdaName) => {
+      const fn = stack.node.findChild(lambdaId(name)).node.defaultChild as CfnFunction;
+      return (stack.resolve(fn.environment) as { variables: Record<string, unknown> }).variables;
+    };
+    expect(variables("auth")).toMatchObject({
+      BETTER_AUTH_URL: `https://${domain}`,
+      JWT_ISSUER: `https://${domain}`,
+      JWT_AUDIENCE: `https://${domain}/api`,
+    });
+    expect(variables("authorizer")).toMatchObject({
+      JWT_ISSUER: `https://${domain}`,
+      JWT_AUDIENCE: `https://${domain}/api`,
+    });
+    const distribution = stack.node
+      .findAll()
+      .find((c): c is CfnDistribution => c instanceof CfnDistribution) as CfnDistribution;
+    const config = stack.resolve(distribution.distributionConfig) as { aliases: string[] };
+    expect(config.aliases).toEqual([domain]);
   });
 
   it("production retains every log group, with three months of retention", async () => {

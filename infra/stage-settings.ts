@@ -26,6 +26,16 @@ export type SiteDomain =
 
 export const PRODUCTION_STAGES: readonly string[] = ["prod", "production"];
 
+/** Every environment variable stageSettings reads. */
+export const STAGE_SETTING_VARIABLES = [
+  "SITE_DOMAIN",
+  "SITE_HOSTED_ZONE",
+  "SITE_CERTIFICATE_ARN",
+  "AUTHORIZER_CACHE_TTL_SECONDS",
+  "API_THROTTLE_RATE",
+  "API_THROTTLE_BURST",
+] as const;
+
 const DEFAULT_THROTTLE = {
   production: { rate: 500, burst: 1000 },
   other: { rate: 100, burst: 200 },

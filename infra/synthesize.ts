@@ -5,6 +5,9 @@ import { App, getStack, type Stack } from "sst/constructs";
 import { initProject } from "sst/project.js";
 import config, { APP_NAME } from "../sst.config";
 import { AppStack } from "./app-stack";
+import { STAGE_SETTING_VARIABLES } from "./stage-settings";
+
+type StageSettingVariable = (typeof STAGE_SETTING_VARIABLES)[number];
 
 export const TEST_ACCOUNT = "123456789012";
 export const TEST_REGION = "us-east-1";
@@ -22,9 +25,18 @@ export interface SynthesizedApp {
  * without bundling anything. Needs NODE_ENV=test (vitest sets it), which keeps SST from calling
  * AWS; `initProject` is given the stage so it never prompts for one.
  */
-export async function constructApp(stage: string): Promise<{ app: App; stack: Stack }> {
+export async function constructApp(
+  stage: string,
+  settings: Partial<Record<StageSettingVariable, string>> = {},
+): Promise<{ app: App; stack: Stack }> {
   if (process.env.NODE_ENV !== "test") throw new Error("the offline synth needs NODE_ENV=test");
   await initProject({ stage, region: TEST_REGION });
+  // Exactly the given stage settings: nothing from the shell or an .env file leaks into the test.
+  for (const name of STAGE_SETTING_VARIABLES) {
+    const value = settings[name];
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
   const app = new App({
     mode: "deploy",
     stage,
