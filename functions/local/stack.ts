@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { closeSharedDatabases, type Database, openDatabase } from "../db/database";
 import { runMigrations } from "../db/migrate";
@@ -156,7 +156,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ? resolve(databaseUrl.slice("pglite:".length))
     : undefined;
   // The lock guards what lives in the data directory: the generated secret, the embedded database.
-  const usesDataDir = options.secret === undefined || embeddedDir?.startsWith(dataDir) === true;
+  const insideDataDir =
+    embeddedDir !== undefined && !relative(dataDir, embeddedDir).startsWith("..");
+  const usesDataDir = options.secret === undefined || insideDataDir;
   const releaseLock = usesDataDir ? await lockDataDir(dataDir) : async () => {};
 
   // Requests that arrive while the entries load wait for them.

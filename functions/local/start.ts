@@ -36,9 +36,44 @@ async function main(): Promise<void> {
   const dataDir = process.env.DATA_DIR ? resolve(process.env.DATA_DIR) : DEFAULT_DATA_DIR;
   const serveSite = process.env.SERVE_SITE !== "false";
 
+  // Signals are handled from the first moment: one that arrives while the stack starts stops it
+  // as soon as it is up, so the database is always closed properly.
+  let stack: LocalStack | undefined;
+  let stopRequest: { reason: string; code: number } | undefined;
+  let stopping = false;
+  // Read through a function: the signal handlers set it between the awaits below.
+  const requestedStop = () => stopRequest;
+  const stop = async (reason: string, code: number) => {
+    if (stopping) {
+      process.stderr.write("npm start: forced exit while closing\n");
+      process.exit(1);
+    }
+    if (!stack) {
+      stopRequest ??= { reason, code };
+      return;
+    }
+    stopping = true;
+    process.stdout.write(`Stopping (${reason}): closing the server and the database…\n`);
+    try {
+      await stack.close();
+      process.exit(code);
+    } catch (error) {
+      fail(`could not stop cleanly: ${errorMessage(error)}`);
+    }
+  };
+  process.on("SIGINT", () => void stop("SIGINT", 0));
+  process.on("SIGTERM", () => void stop("SIGTERM", 0));
+  // `kill <npm pid>` ends npm and its shell without passing the signal on: stop with our parent.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop("parent exited", 0);
+  }, 1_000).unref();
+
   // Refuse at once, before any slow work, when another stack holds the data or the port.
   await assertDataDirFree(dataDir);
   await assertPortFree(port);
+  const early = requestedStop();
+  if (early) process.exit(early.code);
 
   if (serveSite) {
     const site = ensureSiteBuilt(REPOSITORY_ROOT);
@@ -49,7 +84,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const stack: LocalStack = await startLocalStack({
+  stack = await startLocalStack({
     port,
     dataDir,
     serveSite,
@@ -57,6 +92,12 @@ async function main(): Promise<void> {
     ...(process.env.BETTER_AUTH_SECRET ? { secret: process.env.BETTER_AUTH_SECRET } : {}),
     ...(process.env.PUBLIC_URL ? { publicUrl: process.env.PUBLIC_URL } : {}),
   });
+  process.on("uncaughtException", (error) => {
+    log.error("unexpected error", { error: errorMessage(error) });
+    void stop("error", 1);
+  });
+  const pending = requestedStop();
+  if (pending) return stop(pending.reason, pending.code);
 
   const inside = relative(process.cwd(), dataDir);
   const shown = inside && !inside.startsWith("..") ? inside : dataDir;
@@ -73,33 +114,6 @@ async function main(): Promise<void> {
       "",
     ].join("\n"),
   );
-
-  let stopping = false;
-  const stop = async (signal: string, code: number) => {
-    if (stopping) {
-      process.stderr.write("npm start: forced exit while closing\n");
-      process.exit(1);
-    }
-    stopping = true;
-    process.stdout.write(`Stopping (${signal}): closing the server and the database…\n`);
-    try {
-      await stack.close();
-      process.exit(code);
-    } catch (error) {
-      fail(`could not stop cleanly: ${errorMessage(error)}`);
-    }
-  };
-  process.on("SIGINT", () => void stop("SIGINT", 0));
-  process.on("SIGTERM", () => void stop("SIGTERM", 0));
-  // `kill <npm pid>` ends npm and its shell without passing the signal on: stop with our parent.
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) void stop("parent exited", 0);
-  }, 1_000).unref();
-  process.on("uncaughtException", (error) => {
-    log.error("unexpected error", { error: errorMessage(error) });
-    void stop("error", 1);
-  });
 }
 
 main().catch((error: unknown) => fail(errorMessage(error)));
