@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
   createBody,
@@ -55,8 +56,14 @@ function startStack(databaseUrl: string): Promise<{ child: ChildProcess; ready: 
   const child = fork(fileURLToPath(new URL("./stack-process.ts", import.meta.url)), [], {
     execArgv: ["--import", "tsx"],
     env: { ...process.env, BENCH_DATABASE_URL: databaseUrl },
-    // The functions log one JSON line per request: written, as in Lambda, but not shown.
-    stdio: ["ignore", "ignore", "pipe", "ipc"],
+    // The functions log one JSON line per request: written, as in Lambda, but not shown unless
+    // BENCH_STACK_LOG names a file (their durationMs tells function time from gateway time).
+    stdio: [
+      "ignore",
+      process.env.BENCH_STACK_LOG ? openSync(process.env.BENCH_STACK_LOG, "w") : "ignore",
+      "pipe",
+      "ipc",
+    ],
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
