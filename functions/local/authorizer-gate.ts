@@ -106,7 +106,8 @@ export function createAuthorizerGate(options: AuthorizerGateOptions) {
     } catch (error) {
       outcome = {
         kind: "error",
-        reason: error instanceof Error ? error.message : "authorizer failed",
+        // The class only: an error message could quote the token.
+        reason: `authorizer threw ${error instanceof Error ? error.name : typeof error}`,
       };
     }
     if (outcome.kind === "allow" || outcome.kind === "deny") remember(identity, outcome);

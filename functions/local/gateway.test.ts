@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { GatewayEvent } from "../shared/gateway-event";
 import type { AuthorizerEvent, AuthorizerFunction } from "./authorizer-gate";
 import {
@@ -217,7 +217,7 @@ describe("local API Gateway: results", () => {
     expect(seen[1]).toMatchObject({ isBase64Encoded: false, body: '{"title":"é"}' });
   });
 
-  it("answers 500 Internal Server Error when the function throws, without leaking the error", async () => {
+  it("answers 500 Internal Server Error when the function throws, leaking the error neither to the client nor to the log", async () => {
     const base = await serve({
       routes: [{ key: "GET /api/boom", function: "boom", auth: "none" }],
       functions: {
@@ -226,9 +226,17 @@ describe("local API Gateway: results", () => {
         },
       },
     });
-    const response = await fetch(`${base}/api/boom`);
-    expect(response.status).toBe(500);
-    expect(await response.text()).toBe('{"message":"Internal Server Error"}');
+    const errors = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      const response = await fetch(`${base}/api/boom`);
+      expect(response.status).toBe(500);
+      expect(await response.text()).toBe('{"message":"Internal Server Error"}');
+      const logged = errors.mock.calls.map((call) => String(call[0])).join("");
+      expect(logged).toContain('"msg":"function failed"');
+      expect(logged).not.toContain("hunter2");
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it("answers 503 Service Unavailable when the function exceeds the integration timeout", async () => {
