@@ -80,7 +80,13 @@ export function AppStack({ stack, app }: StackContext) {
       timeout,
       // X-Ray needs `Resource: "*"`; latency is measured through Server-Timing and k6 instead.
       tracing: "disabled",
-      nodejs: { format: "esm", minify: true, sourcemap: true },
+      nodejs: {
+        format: "esm",
+        minify: true,
+        sourcemap: true,
+        // The embedded engine only serves `npm start` and tests; database.ts loads it lazily.
+        esbuild: { external: ["@electric-sql/pglite", "drizzle-orm/pglite"] },
+      },
       logGroup: new LogGroup(stack, `${lambdaId(name)}Logs`, {
         logGroupName: lambdaLogGroupName(app.stage, app.name, name),
         retention: settings.isProduction ? RetentionDays.THREE_MONTHS : RetentionDays.ONE_WEEK,

@@ -1,9 +1,7 @@
-import { PGlite } from "@electric-sql/pglite";
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
 import { drizzle as drizzleNeon } from "drizzle-orm/neon-serverless";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import ws from "ws";
 import {
   isLoopbackHost,
@@ -73,6 +71,11 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
 }
 
 async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle> {
+  // Loaded on demand: deployed bundles leave the embedded engine out (see infra/app-stack.ts).
+  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("drizzle-orm/pglite"),
+  ]);
   const client = await PGlite.create(dataDir ? { dataDir } : {});
   return {
     db: drizzlePglite({ client, schema }) as unknown as Database,
