@@ -32,6 +32,12 @@ export const FUNCTION_ENTRIES = {
 } as const;
 
 /**
+ * Modules left out of every Lambda bundle: the embedded PGlite engine serves only `npm start` and
+ * tests (functions/db/database.ts loads it lazily), and the AWS SDK v3 ships with nodejs22.x.
+ */
+export const LAMBDA_BUNDLE_EXTERNALS = ["@electric-sql/pglite", "drizzle-orm/pglite", "@aws-sdk/*"];
+
+/**
  * How long API Gateway caches an authorizer answer per Authorization value. A cached allow can
  * outlive the token's `exp` by up to this many seconds; the local gateway uses the same value.
  */

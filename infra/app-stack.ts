@@ -27,7 +27,7 @@ import {
   type StaticSiteProps,
 } from "sst/constructs";
 import { useProject } from "sst/project.js";
-import { FUNCTION_ENTRIES, ROUTES } from "../functions/routes";
+import { FUNCTION_ENTRIES, LAMBDA_BUNDLE_EXTERNALS, ROUTES } from "../functions/routes";
 import {
   LAMBDA_SIZING,
   type LambdaName,
@@ -84,8 +84,7 @@ export function AppStack({ stack, app }: StackContext) {
         format: "esm",
         minify: true,
         sourcemap: true,
-        // The embedded engine only serves `npm start` and tests; database.ts loads it lazily.
-        esbuild: { external: ["@electric-sql/pglite", "drizzle-orm/pglite"] },
+        esbuild: { external: [...LAMBDA_BUNDLE_EXTERNALS] },
       },
       logGroup: new LogGroup(stack, `${lambdaId(name)}Logs`, {
         logGroupName: lambdaLogGroupName(app.stage, app.name, name),

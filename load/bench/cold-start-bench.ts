@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { build } from "esbuild";
-import { FUNCTION_ENTRIES } from "../../functions/routes";
+import { FUNCTION_ENTRIES, LAMBDA_BUNDLE_EXTERNALS } from "../../functions/routes";
 
 /**
  * 4. Cold start: every Lambda entry bundled as SST bundles it for this stack (esbuild, ESM with
@@ -73,7 +73,7 @@ export async function bundleFunction(
     target: "node22",
     mainFields: ["module", "main"],
     banner: { js: SST_ESM_BANNER },
-    external: ["sharp", "pg-native"],
+    external: ["sharp", "pg-native", ...LAMBDA_BUNDLE_EXTERNALS],
     keepNames: true,
     minify: true,
     sourcemap: true,
