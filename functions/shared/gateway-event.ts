@@ -31,8 +31,8 @@ export function gatewayEventToRequest(event: GatewayEvent): Request {
     if (value !== undefined) headers.set(name, value);
   }
   if (event.cookies?.length) headers.set("cookie", event.cookies.join("; "));
-  const host =
-    headers.get("x-forwarded-host") ?? headers.get("host") ?? event.requestContext.domainName;
+  // The domain API Gateway answered on, never a client-supplied X-Forwarded-Host.
+  const host = event.requestContext.domainName || headers.get("host") || "localhost";
   const protocol = headers.get("x-forwarded-proto") ?? "https";
   const query = event.rawQueryString ? `?${event.rawQueryString}` : "";
   const url = `${protocol}://${host}${event.rawPath}${query}`;
