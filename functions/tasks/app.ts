@@ -7,7 +7,7 @@ import { pingDatabase } from "../db/database";
 import type { TaskRow } from "../db/schema";
 import type { GatewayEvent } from "../shared/gateway-event";
 import { log } from "../shared/log";
-import { ApiError, invalidRequest, taskNotFound } from "./api-error";
+import { ApiError, invalidRequest, taskNotFound, unauthorized } from "./api-error";
 import { readAuthorizerContext } from "./authorizer-context";
 import { describeFailure } from "./database-errors";
 import { errorResponseFor } from "./error-response";
@@ -97,7 +97,7 @@ const observeRequest: MiddlewareHandler<TasksEnv> = async (c, next) => {
 /** Task routes run only behind the authorizer; the user id comes from its context and nowhere else. */
 const requireAuthorizerContext: MiddlewareHandler<TasksEnv> = async (c, next) => {
   const context = readAuthorizerContext(bindingsOf(c).requestContext);
-  if (!context) throw new ApiError(401, "unauthorized", "Authentication required");
+  if (!context) throw unauthorized("Authentication required");
   c.set("userId", context.userId);
   await next();
   if (context.verifyMs !== undefined) {

@@ -1,5 +1,11 @@
 import { HTTPException } from "hono/http-exception";
-import { ApiError, type ErrorEnvelope, type ErrorStatus, invalidRequest } from "./api-error";
+import {
+  ApiError,
+  type ErrorEnvelope,
+  type ErrorStatus,
+  invalidRequest,
+  unauthorized,
+} from "./api-error";
 import { classifyDatabaseError, describeFailure } from "./database-errors";
 
 export interface ErrorResponse {
@@ -23,10 +29,7 @@ export function errorResponseFor(error: unknown): ErrorResponse {
       return respond(new ApiError(503, "unavailable", "The database is unreachable"), failure);
     case "foreign_key_violation":
       // The only foreign key a task write can break is task.user_id: the token outlived its user.
-      return respond(
-        new ApiError(401, "unauthorized", "The account this token belongs to no longer exists"),
-        failure,
-      );
+      return respond(unauthorized("The account this token belongs to no longer exists"), failure);
     case "check_violation":
       // The schemas mirror the table's checks, so this means they drifted: still the client's input.
       return respond(
