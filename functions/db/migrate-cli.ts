@@ -1,3 +1,4 @@
+import { errorMessage } from "../shared/log";
 import { closeSharedDatabases, openDatabase } from "./database";
 import { runMigrations } from "./migrate";
 
@@ -11,7 +12,7 @@ try {
   const result = await runMigrations(database.db);
   console.log(JSON.stringify({ msg: "migrations applied", database: database.label, ...result }));
 } catch (error) {
-  console.error(`db:migrate failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`db:migrate failed: ${errorMessage(error)}`);
   process.exitCode = 1;
 } finally {
   await database.close();

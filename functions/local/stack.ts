@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { closeSharedDatabases, type Database, openDatabase } from "../db/database";
 import { runMigrations } from "../db/migrate";
 import { FUNCTION_ENTRIES, GATEWAY_MAX_BODY_BYTES, ROUTES } from "../routes";
-import { log } from "../shared/log";
+import { errorMessage, log } from "../shared/log";
 import type { AuthorizerFunction } from "./authorizer-gate";
 import { lockDataDir, readOrCreateLocalSecret } from "./data-dir";
 import {
@@ -91,8 +91,7 @@ async function importHandler<T>(entry: string, stack: number): Promise<T> {
   try {
     module = (await import(url)) as { handler?: unknown };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`${entry} failed to load: ${reason}`);
+    throw new Error(`${entry} failed to load: ${errorMessage(error)}`);
   }
   if (typeof module.handler !== "function") throw new Error(`${entry} does not export handler`);
   return module.handler as T;
