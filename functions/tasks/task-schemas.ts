@@ -167,5 +167,3 @@ export const ErrorSchema = z
   .openapi("Error");
 
 export type Task = z.infer<typeof TaskSchema>;
-export type CreateTaskInput = z.infer<typeof CreateTaskSchema>;
-export type UpdateTaskInput = z.infer<typeof UpdateTaskSchema>;
