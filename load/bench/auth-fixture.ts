@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { AUTH_BASE_PATH, type Auth, createAuth } from "../../functions/auth/create-auth";
 import {
-  AUTH_BASE_PATH,
-  type Auth,
-  CLIENT_IP_HEADER,
-  createAuth,
-} from "../../functions/auth/create-auth";
+  accessToken,
+  authCaller,
+  signUp,
+  testAuthSettings,
+  uniqueEmail,
+} from "../../functions/auth/test-support";
 import { openDatabase } from "../../functions/db/database";
 import { runMigrations } from "../../functions/db/migrate";
 
@@ -50,39 +52,18 @@ export async function startAuthFixture(): Promise<AuthFixture> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const issuer = origin;
   const audience = `${origin}/api`;
-  auth = createAuth({
-    db: database.db,
-    secret: randomBytes(32).toString("base64url"),
-    baseURL: origin,
-    trustedOrigins: [origin],
-    issuer,
-    audience,
-    rateLimit: { enabled: false },
-  });
-
-  const headers = { origin, "content-type": "application/json", [CLIENT_IP_HEADER]: "127.0.0.1" };
-  const signUp = await auth.handler(
-    new Request(`${origin}${AUTH_BASE_PATH}/sign-up/email`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({
-        email: `bench-${randomBytes(4).toString("hex")}@bench.example.com`,
-        password: randomBytes(12).toString("base64url"),
-        name: "Bench user",
-      }),
+  auth = createAuth(
+    testAuthSettings(database.db, {
+      baseURL: origin,
+      trustedOrigins: [origin],
+      issuer,
+      audience,
+      rateLimit: { enabled: false },
     }),
   );
-  if (signUp.status !== 200) throw new Error(`bench sign-up answered ${signUp.status}`);
-  const cookie = signUp.headers
-    .getSetCookie()
-    .map((value) => value.split(";")[0] ?? "")
-    .join("; ");
-  const tokenResponse = await auth.handler(
-    new Request(`${origin}${AUTH_BASE_PATH}/token`, { headers: { ...headers, cookie } }),
-  );
-  const { token } = (await tokenResponse.json()) as { token?: unknown };
-  if (typeof token !== "string")
-    throw new Error(`bench token request answered ${tokenResponse.status}`);
+  const call = authCaller(auth, "handler", origin);
+  const user = await signUp(call, uniqueEmail("bench"), randomBytes(12).toString("base64url"));
+  const token = await accessToken(call, user.cookie);
 
   return {
     origin,
