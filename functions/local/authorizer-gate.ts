@@ -59,7 +59,8 @@ function parseSimpleResponse(answer: unknown): AuthorizerOutcome {
   return { kind: "allow", context: Object.fromEntries(entries) as AuthorizerContext };
 }
 
-function toAuthorizerEvent(event: GatewayEvent, identity: string): AuthorizerEvent {
+/** The authorizer event API Gateway derives from a route request and its identity source value. */
+export function toAuthorizerEvent(event: GatewayEvent, identity: string): AuthorizerEvent {
   const { method, path } = event.requestContext.http;
   const { body: _body, isBase64Encoded: _encoded, ...request } = event;
   return {

@@ -2,6 +2,7 @@ import { createPublicKey, verify as cryptoVerify, type KeyObject } from "node:cr
 import type { APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
 import { createJwksKeySource } from "../../functions/authorizer/jwks-key-source";
 import { createAccessTokenVerifier } from "../../functions/authorizer/verify-access-token";
+import { toAuthorizerEvent } from "../../functions/local/authorizer-gate";
 import { requestToGatewayEvent } from "../../functions/shared/gateway-event";
 import type { AuthFixture } from "./auth-fixture";
 import { type LatencySummary, summarize } from "./stats";
@@ -93,23 +94,14 @@ export async function benchVerify(
   };
 }
 
+/** A real authorizer event for the fixture's token, built as the local gateway builds it. */
 export async function authorizerEvent(
   fixture: AuthFixture,
 ): Promise<APIGatewayRequestAuthorizerEventV2> {
   const authorization = `Bearer ${fixture.token}`;
   const request = new Request(`${fixture.origin}/api/tasks`, { headers: { authorization } });
   const event = await requestToGatewayEvent(request, { routeKey: "GET /api/tasks" });
-  const { body: _body, isBase64Encoded: _encoded, ...rest } = event;
-  return {
-    ...rest,
-    type: "REQUEST",
-    routeArn: "arn:aws:execute-api:us-east-1:000000000000:local/$default/GET/api/tasks",
-    identitySource: [authorization],
-    cookies: [],
-    pathParameters: {},
-    queryStringParameters: {},
-    stageVariables: {},
-  } as APIGatewayRequestAuthorizerEventV2;
+  return toAuthorizerEvent(event, authorization);
 }
 
 interface AuthorizerAnswer {
