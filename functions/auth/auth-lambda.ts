@@ -4,7 +4,7 @@ import {
   gatewayEventToRequest,
   responseToGatewayResult,
 } from "../shared/gateway-event";
-import { log } from "../shared/log";
+import { describeError, log } from "../shared/log";
 import { clientAddressFromEvent } from "./client-address";
 import { CLIENT_IP_HEADER } from "./create-auth";
 
@@ -65,19 +65,4 @@ function internalError(statusCode: number): GatewayResult {
     body: INTERNAL_ERROR_BODY,
     isBase64Encoded: false,
   };
-}
-
-/**
- * The error's class and SQLSTATE only: driver messages quote SQL and its parameters, which can
- * include password hashes and session tokens.
- */
-function describeError(error: unknown): Record<string, string> {
-  const fields: Record<string, string> = {
-    error: error instanceof Error ? error.constructor.name : typeof error,
-  };
-  const cause =
-    error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  const code = cause?.code ?? (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string") fields.code = code;
-  return fields;
 }

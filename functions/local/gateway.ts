@@ -12,7 +12,7 @@ import {
   gatewayResultToResponse,
   requestToGatewayEvent,
 } from "../shared/gateway-event";
-import { log } from "../shared/log";
+import { describeError, log } from "../shared/log";
 import { type AuthorizerFunction, createAuthorizerGate } from "./authorizer-gate";
 import { createLambdaContext, InvocationTimeout, invokeWithTimeout } from "./lambda-context";
 import { createRouteMatcher } from "./route-matcher";
@@ -89,19 +89,6 @@ export function gatewayError(status: keyof typeof GATEWAY_MESSAGES, requestId?: 
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (requestId) headers["apigw-requestid"] = requestId;
   return new Response(JSON.stringify({ message: GATEWAY_MESSAGES[status] }), { status, headers });
-}
-
-/**
- * The error's class and code only, as the auth Lambda logs them: messages of driver errors quote
- * SQL parameters, which can hold password hashes or session tokens.
- */
-export function describeError(error: unknown): Record<string, string> {
-  const fields: Record<string, string> = {
-    error: error instanceof Error ? error.name : typeof error,
-  };
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string") fields.code = code;
-  return fields;
 }
 
 /** API Gateway's request ids are short opaque strings such as "Jx1aBcD3oAMEb_Q=". */

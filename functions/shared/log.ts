@@ -17,3 +17,19 @@ export const log = {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * What is safe to log about an unexpected error: its class and code (a SQLSTATE, also from its
+ * `cause`) only. Messages of driver errors quote SQL and its parameters, which can hold password
+ * hashes or session tokens.
+ */
+export function describeError(error: unknown): Record<string, string> {
+  const fields: Record<string, string> = {
+    error: error instanceof Error ? error.constructor.name : typeof error,
+  };
+  const cause =
+    error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  const code = cause?.code ?? (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string") fields.code = code;
+  return fields;
+}
