@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { handle, type LambdaEvent } from "hono/aws-lambda";
 import type { Database } from "../db/database";
 import { type TaskRow, task, user } from "../db/schema";
+import { createRouteMatcher } from "../local/route-matcher";
 import { ROUTES } from "../routes";
 import {
   type AuthorizerContext,
@@ -33,36 +34,8 @@ export interface CallOptions {
 
 export const TEST_VERIFY_MS = 0.437;
 
-interface CompiledRoute {
-  key: string;
-  method: string;
-  pattern: RegExp;
-  params: string[];
-}
-
-const API_ROUTES: CompiledRoute[] = ROUTES.filter((route) => route.function === "api").map(
-  (route) => {
-    const [method = "", path = ""] = route.key.split(" ");
-    const params: string[] = [];
-    const pattern = path.replace(/\{(\w+)\}/g, (_match, name: string) => {
-      params.push(name);
-      return "([^/]+)";
-    });
-    return { key: route.key, method, pattern: new RegExp(`^${pattern}$`), params };
-  },
-);
-
-function matchRoute(method: string, path: string) {
-  for (const route of API_ROUTES) {
-    const match = route.method === method ? route.pattern.exec(path) : null;
-    if (!match) continue;
-    const pathParameters = Object.fromEntries(
-      route.params.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? "")]),
-    );
-    return { key: route.key, pathParameters: route.params.length ? pathParameters : undefined };
-  }
-  throw new Error(`API Gateway has no route for ${method} ${path}`);
-}
+/** The tasks API's routes, selected as API Gateway (and the local gateway) selects them. */
+const matchApiRoute = createRouteMatcher(ROUTES.filter((route) => route.function === "api"));
 
 export type GatewayClient = (
   method: string,
@@ -74,7 +47,9 @@ export function createGatewayClient(db: Database): GatewayClient {
   const handler = handle(createTasksApp({ db }));
   return async (method, path, options = {}) => {
     const url = new URL(path, "https://api.example.test");
-    const { key, pathParameters } = matchRoute(method, url.pathname);
+    const matched = matchApiRoute(method, url.pathname);
+    if (!matched) throw new Error(`API Gateway has no route for ${method} ${url.pathname}`);
+    const { route, pathParameters } = matched;
     const headers = new Headers(options.headers);
     let body: string | undefined = options.rawBody;
     if (options.json !== undefined) {
@@ -86,8 +61,8 @@ export function createGatewayClient(db: Database): GatewayClient {
       options.authorizer ??
       (options.as === undefined ? undefined : { userId: options.as, verifyMs: TEST_VERIFY_MS });
     const event = await requestToGatewayEvent(request, {
-      routeKey: key,
-      pathParameters,
+      routeKey: route.key,
+      ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
       authorizer,
       requestId: options.requestId,
     });
