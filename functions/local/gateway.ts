@@ -178,7 +178,7 @@ export function createLocalGateway<F extends string>(
     const { route, pathParameters } = matched;
     const event = await requestToGatewayEvent(forwarded, {
       routeKey: route.key,
-      ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
+      pathParameters,
       requestId,
       sourceIp,
     });

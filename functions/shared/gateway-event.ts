@@ -70,6 +70,7 @@ export async function responseToGatewayResult(response: Response): Promise<Gatew
 export interface EventOptions {
   /** The matched route key, e.g. "GET /api/tasks/{id}". */
   routeKey: string;
+  /** Omitted from the event when empty, as API Gateway omits it for routes without parameters. */
   pathParameters?: Record<string, string>;
   /** The Lambda authorizer's context, when the route has one and it allowed the call. */
   authorizer?: AuthorizerContext;
@@ -110,7 +111,9 @@ export async function requestToGatewayEvent(
     ...(cookies.length ? { cookies } : {}),
     headers,
     ...(url.search ? { queryStringParameters: queryParameters(url.searchParams) } : {}),
-    ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}),
+    ...(options.pathParameters && Object.keys(options.pathParameters).length
+      ? { pathParameters: options.pathParameters }
+      : {}),
     requestContext: {
       accountId: "000000000000",
       apiId: "local",

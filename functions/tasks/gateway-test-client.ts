@@ -62,7 +62,7 @@ export function createGatewayClient(db: Database): GatewayClient {
       (options.as === undefined ? undefined : { userId: options.as, verifyMs: TEST_VERIFY_MS });
     const event = await requestToGatewayEvent(request, {
       routeKey: route.key,
-      ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
+      pathParameters,
       authorizer,
       requestId: options.requestId,
     });
