@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { OPENAPI_YAML_PATH, renderOpenApiYaml } from "./openapi-document";
+import { OPENAPI_YAML_PATH, renderOpenApiYaml } from "./openapi-yaml";
 
 /** `npm run openapi:generate`: writes the contract that specs/ commits, from the route schemas. */
 const target = resolve(import.meta.dirname, "../..", OPENAPI_YAML_PATH);

@@ -5,7 +5,8 @@ import { parse } from "yaml";
 import { ROUTES } from "../routes";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { createGatewayClient, type GatewayClient } from "./gateway-test-client";
-import { buildOpenApiDocument, OPENAPI_YAML_PATH, renderOpenApiYaml } from "./openapi-document";
+import { buildOpenApiDocument } from "./openapi-document";
+import { OPENAPI_YAML_PATH, renderOpenApiYaml } from "./openapi-yaml";
 
 interface Operation {
   security?: Record<string, string[]>[];
