@@ -185,9 +185,11 @@ export function createTasksApp({ db }: TasksAppSettings): OpenAPIHono<TasksEnv> 
     return c.json({ status: "ok" as const, database: "ok" as const }, 200);
   });
 
-  const document = buildOpenApiDocument();
+  // Built on its first request, not in every cold start: most instances never serve it.
+  let document: ReturnType<typeof buildOpenApiDocument> | undefined;
   app.openapi(openApiRoute, (c) => {
     c.header("cache-control", "public, max-age=300");
+    document ??= buildOpenApiDocument();
     return c.json(document, 200);
   });
 
