@@ -21,6 +21,11 @@ export class DataDirInUse extends Error {
 const LOCK_FILE = "stack.lock";
 const SECRET_FILE = "better-auth-secret";
 
+/** The pid a lock file records (0 when there is no lock file). */
+async function readLockOwner(lockPath: string): Promise<number> {
+  return Number((await readFile(lockPath, "utf8").catch(() => "")).trim());
+}
+
 async function isRunningStack(pid: number): Promise<boolean> {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
@@ -47,13 +52,12 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
       await handle.writeFile(`${process.pid}\n`);
       await handle.close();
       return async () => {
-        const owner = Number((await readFile(lockPath, "utf8").catch(() => "")).trim());
-        if (owner === process.pid) await rm(lockPath, { force: true });
+        if ((await readLockOwner(lockPath)) === process.pid) await rm(lockPath, { force: true });
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
-    const owner = Number((await readFile(lockPath, "utf8").catch(() => "")).trim());
+    const owner = await readLockOwner(lockPath);
     if (owner === process.pid || (await isRunningStack(owner)))
       throw new DataDirInUse(dataDir, owner);
     // Stale: its process is gone (killed, crashed). Remove and try again; O_EXCL settles races.
@@ -64,7 +68,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
 
 /** Fails at once when a running stack holds the directory (checked before slow start-up work). */
 export async function assertDataDirFree(dataDir: string): Promise<void> {
-  const owner = Number((await readFile(join(dataDir, LOCK_FILE), "utf8").catch(() => "")).trim());
+  const owner = await readLockOwner(join(dataDir, LOCK_FILE));
   if (owner && (owner === process.pid || (await isRunningStack(owner)))) {
     throw new DataDirInUse(dataDir, owner);
   }
