@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync, watch } from "node:fs";
+import { watch } from "node:fs";
 import { resolve } from "node:path";
 import { errorMessage } from "../shared/log";
+import { hasAstroProject } from "./site-build";
 import { assertPortFree, REPOSITORY_ROOT } from "./stack";
 
 /**
@@ -42,9 +43,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 async function main(): Promise<void> {
   const port = readPort("PORT", 3000);
-  const siteRoot = resolve(REPOSITORY_ROOT, "site");
-  const hasSite =
-    existsSync(siteRoot) && readdirSync(siteRoot).some((entry) => /^astro\.config\./.test(entry));
+  const hasSite = hasAstroProject(resolve(REPOSITORY_ROOT, "site"));
   const apiPort = hasSite ? readPort("API_PORT", port + 1) : port;
   const publicOrigin = `http://${HOST}:${port}`;
   const apiOrigin = `http://${HOST}:${apiPort}`;

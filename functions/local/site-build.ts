@@ -16,6 +16,11 @@ export type SiteBuildOutcome =
 const SOURCE_ENTRIES = ["src", "public", "package.json", "tsconfig.json"];
 const CONFIG_FILE = /^astro\.config\.(mjs|js|ts|mts|cjs|cts)$/;
 
+/** Whether `siteRoot` holds an Astro project (an astro.config.* file). */
+export function hasAstroProject(siteRoot: string): boolean {
+  return existsSync(siteRoot) && readdirSync(siteRoot).some((entry) => CONFIG_FILE.test(entry));
+}
+
 function newestModification(path: string): number {
   if (!existsSync(path)) return 0;
   const info = statSync(path);
@@ -42,9 +47,7 @@ export function siteStaleness(siteRoot: string): string | undefined {
 
 export function ensureSiteBuilt(repositoryRoot: string): SiteBuildOutcome {
   const siteRoot = resolve(repositoryRoot, "site");
-  if (!existsSync(siteRoot) || !readdirSync(siteRoot).some((entry) => CONFIG_FILE.test(entry))) {
-    return { status: "no-site" };
-  }
+  if (!hasAstroProject(siteRoot)) return { status: "no-site" };
   const reason = siteStaleness(siteRoot);
   if (!reason) return { status: "up-to-date" };
   process.stdout.write(`Building the site (${reason}): npm run site:build\n`);
