@@ -5,14 +5,15 @@ import { CfnDistribution } from "aws-cdk-lib/aws-cloudfront";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
 import { CfnLogGroup } from "aws-cdk-lib/aws-logs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FUNCTION_ENTRIES, ROUTES } from "../functions/routes";
 import { lambdaId, lambdaLogGroupName, siteBuildDirectory } from "./app-stack";
 import {
+  FUNCTION_ENTRIES,
   LAMBDA_SIZING,
   type LambdaName,
   MIGRATIONS_BUNDLE_PATH,
   MIGRATIONS_SOURCE,
 } from "./function-settings";
+import { ROUTES } from "./routes";
 import { listSitePages, NOT_FOUND_PAGE } from "./site-router";
 import { stageSettings } from "./stage-settings";
 import {

@@ -27,13 +27,15 @@ import {
   type StaticSiteProps,
 } from "sst/constructs";
 import { useProject } from "sst/project.js";
-import { FUNCTION_ENTRIES, LAMBDA_BUNDLE_EXTERNALS, ROUTES } from "../functions/routes";
 import {
+  FUNCTION_ENTRIES,
+  LAMBDA_BUNDLE_EXTERNALS,
   LAMBDA_SIZING,
   type LambdaName,
   MIGRATIONS_BUNDLE_PATH,
   MIGRATIONS_SOURCE,
 } from "./function-settings";
+import { ROUTES } from "./routes";
 import { listSitePages, siteRouterCode } from "./site-router";
 import { jwtAudience, publicOrigin, type StageSettings, stageSettings } from "./stage-settings";
 

@@ -1,4 +1,16 @@
-import type { FUNCTION_ENTRIES } from "../functions/routes";
+/** Lambda entry files, relative to the repository root; the export is always `handler`. */
+export const FUNCTION_ENTRIES = {
+  auth: "functions/auth/handler.ts",
+  api: "functions/tasks/handler.ts",
+  authorizer: "functions/authorizer/handler.ts",
+  migrate: "functions/migrate/handler.ts",
+} as const;
+
+/**
+ * Modules left out of every Lambda bundle: the embedded PGlite engine serves only `npm start` and
+ * tests (functions/db/database.ts loads it lazily), and the AWS SDK v3 ships with the runtime.
+ */
+export const LAMBDA_BUNDLE_EXTERNALS = ["@electric-sql/pglite", "drizzle-orm/pglite", "@aws-sdk/*"];
 
 export type LambdaName = keyof typeof FUNCTION_ENTRIES;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AUTHORIZER_CACHE_TTL_SECONDS } from "../functions/routes";
+import { AUTHORIZER_CACHE_TTL_SECONDS } from "./api-gateway-limits";
 import { jwtAudience, publicOrigin, stageSettings } from "./stage-settings";
 
 const CLOUDFRONT_URL = "https://d111111abcdef8.cloudfront.net";

@@ -1,4 +1,4 @@
-import { AUTHORIZER_CACHE_TTL_SECONDS } from "../functions/routes";
+import { AUTHORIZER_CACHE_TTL_SECONDS } from "./api-gateway-limits";
 
 /**
  * Everything that differs between stages, read once from the environment `sst deploy` runs in

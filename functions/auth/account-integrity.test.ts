@@ -1,8 +1,5 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { account, session, task, user, verification } from "../db/schema";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
-import { type Auth, createAuth } from "./create-auth";
 import {
   type AuthCall,
   authCaller,
@@ -10,7 +7,10 @@ import {
   TEST_PASSWORD,
   testAuthSettings,
   uniqueEmail,
-} from "./test-support";
+} from "../../infra/testing/auth";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { account, session, task, user, verification } from "../db/schema";
+import { type Auth, createAuth } from "./create-auth";
 
 describe.each(ENGINES)("account integrity on %s", (engine) => {
   let database: TestDatabase;

@@ -1,9 +1,6 @@
 import { eq } from "drizzle-orm";
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { account, session, user } from "../db/schema";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
-import { ACCESS_TOKEN_TTL_SECONDS, type Auth, createAuth } from "./create-auth";
 import {
   type AuthCall,
   accessToken,
@@ -15,7 +12,10 @@ import {
   TEST_PASSWORD,
   testAuthSettings,
   uniqueEmail,
-} from "./test-support";
+} from "../../infra/testing/auth";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { account, session, user } from "../db/schema";
+import { ACCESS_TOKEN_TTL_SECONDS, type Auth, createAuth } from "./create-auth";
 
 const cases = ENGINES.flatMap((engine) => SURFACES.map((surface) => [engine, surface] as const));
 

@@ -1,5 +1,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  TEST_ORIGIN,
+  TEST_PASSWORD,
+  uniqueEmail,
+} from "../../infra/testing/auth";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
 import { closeSharedDatabases, openDatabase } from "../db/database";
 import { runMigrations } from "../db/migrate";
 import {
@@ -7,16 +15,8 @@ import {
   gatewayResultToResponse,
   requestToGatewayEvent,
 } from "../shared/gateway-event";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
 import { createAuthLambda } from "./auth-lambda";
 import { STRICT_RATE_LIMITS } from "./create-auth";
-import {
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  TEST_ORIGIN,
-  TEST_PASSWORD,
-  uniqueEmail,
-} from "./test-support";
 
 type Entry = typeof import("./handler");
 let coldStarts = 0;

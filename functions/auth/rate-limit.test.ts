@@ -1,8 +1,5 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rateLimit } from "../db/schema";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
-import { CLIENT_IP_HEADER, createAuth, STRICT_RATE_LIMITS } from "./create-auth";
 import {
   type AuthCall,
   authCaller,
@@ -10,7 +7,10 @@ import {
   TEST_PASSWORD,
   testAuthSettings,
   uniqueEmail,
-} from "./test-support";
+} from "../../infra/testing/auth";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { rateLimit } from "../db/schema";
+import { CLIENT_IP_HEADER, createAuth, STRICT_RATE_LIMITS } from "./create-auth";
 
 const SIGN_IN_MAX = STRICT_RATE_LIMITS["/sign-in/email"]?.max ?? 0;
 const SIGN_UP_MAX = STRICT_RATE_LIMITS["/sign-up/email"]?.max ?? 0;

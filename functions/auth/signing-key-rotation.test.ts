@@ -7,16 +7,7 @@ import {
   jwtVerify,
 } from "jose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { jwks } from "../db/schema";
-import { AUTHORIZER_CACHE_TTL_SECONDS } from "../routes";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
-import {
-  ACCESS_TOKEN_TTL_SECONDS,
-  createAuth,
-  SIGNING_KEY_GRACE_SECONDS,
-  SIGNING_KEY_ROTATION_SECONDS,
-} from "./create-auth";
-import { retireSigningKeys } from "./signing-keys";
+import { AUTHORIZER_CACHE_TTL_SECONDS } from "../../infra/api-gateway-limits";
 import {
   type AuthCall,
   accessToken,
@@ -26,7 +17,16 @@ import {
   TEST_ISSUER,
   testAuthSettings,
   uniqueEmail,
-} from "./test-support";
+} from "../../infra/testing/auth";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { jwks } from "../db/schema";
+import {
+  ACCESS_TOKEN_TTL_SECONDS,
+  createAuth,
+  SIGNING_KEY_GRACE_SECONDS,
+  SIGNING_KEY_ROTATION_SECONDS,
+} from "./create-auth";
+import { retireSigningKeys } from "./signing-keys";
 
 describe.each(ENGINES)("signing key rotation on %s", (engine) => {
   let database: TestDatabase;

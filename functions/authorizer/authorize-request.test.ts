@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { authorizerEvent, createOwnKeySigner, staticJwksFetch } from "../../infra/testing/tokens";
 import { createAuthorizeRequest } from "./authorize-request";
 import { createJwksKeySource } from "./jwks-key-source";
-import { authorizerEvent, createOwnKeySigner, staticJwksFetch } from "./test-tokens";
 import { createAccessTokenVerifier } from "./verify-access-token";
 
 const ISSUER = "https://app.example";

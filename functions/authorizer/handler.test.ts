@@ -10,7 +10,6 @@ import {
   type MockInstance,
   vi,
 } from "vitest";
-import { type Auth, createAuth } from "../auth/create-auth";
 import {
   accessToken,
   authCaller,
@@ -19,15 +18,16 @@ import {
   TEST_ISSUER,
   testAuthSettings,
   uniqueEmail,
-} from "../auth/test-support";
-import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import type { AuthorizeRequest } from "./authorize-request";
+} from "../../infra/testing/auth";
+import { createTestDatabase, type TestDatabase } from "../../infra/testing/database";
 import {
   authorizerEvent,
   createAuthSigner,
   TOKEN_ATTACKS,
   type TrustedSigner,
-} from "./test-tokens";
+} from "../../infra/testing/tokens";
+import { type Auth, createAuth } from "../auth/create-auth";
+import type { AuthorizeRequest } from "./authorize-request";
 
 /**
  * The deployed entry, loaded as Lambda loads it (settings from the environment at module load),

@@ -1,7 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type Auth, createAuth, SIGNING_KEY_GRACE_SECONDS } from "../auth/create-auth";
-import { retireSigningKeys } from "../auth/signing-keys";
 import {
   accessToken,
   authCaller,
@@ -10,16 +8,18 @@ import {
   TEST_ISSUER,
   testAuthSettings,
   uniqueEmail,
-} from "../auth/test-support";
-import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import { createJwksKeySource, JWKS_COOLDOWN_MS } from "./jwks-key-source";
+} from "../../infra/testing/auth";
+import { createTestDatabase, type TestDatabase } from "../../infra/testing/database";
 import {
   base64url,
   createOwnKeySigner,
   jwksFetchFromAuth,
   type OwnKeySigner,
   staticJwksFetch,
-} from "./test-tokens";
+} from "../../infra/testing/tokens";
+import { type Auth, createAuth, SIGNING_KEY_GRACE_SECONDS } from "../auth/create-auth";
+import { retireSigningKeys } from "../auth/signing-keys";
+import { createJwksKeySource, JWKS_COOLDOWN_MS } from "./jwks-key-source";
 import { type AccessTokenVerifier, createAccessTokenVerifier } from "./verify-access-token";
 
 const ISSUER = "https://app.example";

@@ -1,6 +1,5 @@
 import { CompactSign, createLocalJWKSet, SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Auth, createAuth } from "../auth/create-auth";
 import {
   accessToken,
   authCaller,
@@ -9,9 +8,8 @@ import {
   TEST_ISSUER,
   testAuthSettings,
   uniqueEmail,
-} from "../auth/test-support";
-import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import { createJwksKeySource } from "./jwks-key-source";
+} from "../../infra/testing/auth";
+import { createTestDatabase, type TestDatabase } from "../../infra/testing/database";
 import {
   base64url,
   createAuthSigner,
@@ -23,7 +21,9 @@ import {
   staticJwksFetch,
   TOKEN_ATTACKS,
   type TrustedSigner,
-} from "./test-tokens";
+} from "../../infra/testing/tokens";
+import { type Auth, createAuth } from "../auth/create-auth";
+import { createJwksKeySource } from "./jwks-key-source";
 import {
   type AccessTokenVerifier,
   CLOCK_TOLERANCE_SECONDS,

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
 import { runMigrations } from "./migrate";
 
 function rowsOf<T>(result: unknown): T[] {

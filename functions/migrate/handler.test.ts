@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
 import { closeSharedDatabases, type DatabaseHandle, openDatabase } from "../db/database";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
 
 type Entry = typeof import("./handler");
 

@@ -1,5 +1,6 @@
 import type { LambdaEvent } from "hono/aws-lambda";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { insertUser } from "../../infra/testing/tasks-client";
 import { closeSharedDatabases, openDatabase } from "../db/database";
 import { runMigrations } from "../db/migrate";
 import {
@@ -7,7 +8,6 @@ import {
   gatewayResultToResponse,
   requestToGatewayEvent,
 } from "../shared/gateway-event";
-import { insertUser } from "./gateway-test-client";
 import type { Task } from "./task-schemas";
 
 describe("the tasks Lambda entry", () => {

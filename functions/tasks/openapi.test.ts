@@ -2,9 +2,9 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ROUTES } from "../routes";
-import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import { createGatewayClient, type GatewayClient } from "./gateway-test-client";
+import { ROUTES } from "../../infra/routes";
+import { createTestDatabase, type TestDatabase } from "../../infra/testing/database";
+import { createGatewayClient, type GatewayClient } from "../../infra/testing/tasks-client";
 import { buildOpenApiDocument } from "./openapi-document";
 import { OPENAPI_YAML_PATH, renderOpenApiYaml } from "./openapi-yaml";
 

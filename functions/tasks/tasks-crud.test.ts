@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { task } from "../db/schema";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
 import {
   countTasks,
   createGatewayClient,
   type GatewayClient,
   insertUser,
   TEST_VERIFY_MS,
-} from "./gateway-test-client";
+} from "../../infra/testing/tasks-client";
+import { task } from "../db/schema";
 import type { Task } from "./task-schemas";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

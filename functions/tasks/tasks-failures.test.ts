@@ -2,9 +2,7 @@ import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { type DatabaseHandle, openDatabase } from "../db/database";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
-import { createTasksApp, MAX_BODY_BYTES } from "./app";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
 import {
   countTasks,
   createGatewayClient,
@@ -12,7 +10,9 @@ import {
   type GatewayClient,
   insertUser,
   taskRows,
-} from "./gateway-test-client";
+} from "../../infra/testing/tasks-client";
+import { type DatabaseHandle, openDatabase } from "../db/database";
+import { createTasksApp, MAX_BODY_BYTES } from "./app";
 import type { Task } from "./task-schemas";
 
 const TOKEN = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJlLWJ5dGVz";

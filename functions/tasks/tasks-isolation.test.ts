@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { AuthorizerContext } from "../shared/gateway-event";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
 import {
   countTasks,
   createGatewayClient,
@@ -8,7 +7,8 @@ import {
   type GatewayClient,
   insertUser,
   taskRows,
-} from "./gateway-test-client";
+} from "../../infra/testing/tasks-client";
+import type { AuthorizerContext } from "../shared/gateway-event";
 import type { Task } from "./task-schemas";
 
 describe.each(ENGINES)("per-user isolation on %s", (engine) => {

@@ -1,13 +1,13 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { task } from "../db/schema";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
 import {
   createGatewayClient,
   type ErrorBody,
   type GatewayClient,
   insertUser,
-} from "./gateway-test-client";
+} from "../../infra/testing/tasks-client";
+import { task } from "../db/schema";
 import { encodeListCursor } from "./list-cursor";
 import { listTasksQuery } from "./task-repository";
 import type { Task } from "./task-schemas";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../testing/test-database";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
 import {
   type CallOptions,
   countTasks,
@@ -8,7 +8,7 @@ import {
   type GatewayClient,
   insertUser,
   taskRows,
-} from "./gateway-test-client";
+} from "../../infra/testing/tasks-client";
 import type { Task } from "./task-schemas";
 
 /** One bad input, and the field the 400 must point at ("" for the whole body). */

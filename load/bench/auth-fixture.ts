@@ -2,15 +2,15 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AUTH_BASE_PATH, type Auth, createAuth } from "../../functions/auth/create-auth";
+import { openDatabase } from "../../functions/db/database";
+import { runMigrations } from "../../functions/db/migrate";
 import {
   accessToken,
   authCaller,
   signUp,
   testAuthSettings,
   uniqueEmail,
-} from "../../functions/auth/test-support";
-import { openDatabase } from "../../functions/db/database";
-import { runMigrations } from "../../functions/db/migrate";
+} from "../../infra/testing/auth";
 
 /**
  * A real Better Auth instance (the project's createAuth) on an in-memory PGlite, one signed-up

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { build } from "esbuild";
-import { FUNCTION_ENTRIES, LAMBDA_BUNDLE_EXTERNALS } from "../../functions/routes";
+import { FUNCTION_ENTRIES, LAMBDA_BUNDLE_EXTERNALS } from "../../infra/function-settings";
 
 /**
  * 4. Cold start: every Lambda entry bundled as SST bundles it for this stack (esbuild, ESM with

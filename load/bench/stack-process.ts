@@ -3,8 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase, pingDatabase } from "../../functions/db/database";
-import { startLocalStack } from "../../functions/local/stack";
 import { requireEnv } from "../../functions/shared/secrets";
+import { startLocalStack } from "../../infra/local/stack";
 import { FLOOR_PATH, STOP_MESSAGE, type StackReady } from "./stack-protocol";
 
 /**

@@ -8,7 +8,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { type Database, openDatabase } from "../../functions/db/database";
 import { task as taskTable, user as userTable } from "../../functions/db/schema";
-import { type LocalStack, startLocalStack } from "../../functions/local/stack";
+import { type LocalStack, startLocalStack } from "../../infra/local/stack";
 import {
   CHROMIUM_AVAILABLE,
   IN_CI,

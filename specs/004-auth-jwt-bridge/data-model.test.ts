@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../functions/testing/test-database";
+import { createTestDatabase, type TestDatabase } from "../../infra/testing/database";
 
 /**
  * Keeps data-model.md true: every table, column (and its nullability), named constraint, index

@@ -22,7 +22,7 @@ function occurrences(text: string, needle: string): number {
   return text.split(needle).length - 1;
 }
 
-describe("npm run dev (functions/local/dev.ts)", { timeout: 240_000 }, () => {
+describe("npm run dev (infra/local/dev.ts)", { timeout: 240_000 }, () => {
   let child: ChildProcess | undefined;
   let dataDir: string | undefined;
   let output = "";
@@ -54,7 +54,7 @@ describe("npm run dev (functions/local/dev.ts)", { timeout: 240_000 }, () => {
     dataDir = await mkdtemp(join(tmpdir(), "local-dev-"));
     const port = await freePort();
     const apiPort = await freePort();
-    child = spawn(process.execPath, ["--import", "tsx", "functions/local/dev.ts"], {
+    child = spawn(process.execPath, ["--import", "tsx", "infra/local/dev.ts"], {
       cwd: REPOSITORY_ROOT,
       env: { ...process.env, PORT: String(port), API_PORT: String(apiPort), DATA_DIR: dataDir },
       stdio: ["ignore", "pipe", "pipe"],
@@ -80,7 +80,7 @@ describe("npm run dev (functions/local/dev.ts)", { timeout: 240_000 }, () => {
     // Touching a module under functions/ (no content change) is a change as far as the watcher goes.
     const restartsBefore = occurrences(output, "Local stack listening");
     const now = new Date();
-    await utimes(join(REPOSITORY_ROOT, "functions/local/dev.ts"), now, now);
+    await utimes(join(REPOSITORY_ROOT, "infra/local/dev.ts"), now, now);
     await printed("Local stack listening", restartsBefore + 1);
     expect(output).toContain("changed, restarting the API");
     expect((await fetch(`${origin}/api/health`)).status).toBe(200);

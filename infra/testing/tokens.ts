@@ -10,9 +10,9 @@ import {
   type JWTPayload,
   SignJWT,
 } from "jose";
-import { type Auth, CLIENT_IP_HEADER } from "../auth/create-auth";
-import type { HeaderDenyReason } from "./authorize-request";
-import type { DenyReason } from "./verify-access-token";
+import { type Auth, CLIENT_IP_HEADER } from "../../functions/auth/create-auth";
+import type { HeaderDenyReason } from "../../functions/authorizer/authorize-request";
+import type { DenyReason } from "../../functions/authorizer/verify-access-token";
 
 /**
  * Test material for the authorizer suites: a trusted signer (a key of our own, or the real Better

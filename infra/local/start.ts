@@ -1,5 +1,5 @@
 import { relative, resolve } from "node:path";
-import { errorMessage, log } from "../shared/log";
+import { errorMessage, log } from "../../functions/shared/log";
 import { assertDataDirFree } from "./data-dir";
 import { ensureSiteBuilt } from "./site-build";
 import {

@@ -19,7 +19,7 @@ interface Run {
 }
 
 function runStart(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ["--import", "tsx", "functions/local/start.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "infra/local/start.ts"], {
     cwd: REPOSITORY_ROOT,
     env: { ...process.env, SERVE_SITE: "false", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -60,7 +60,7 @@ function errorLines(run: Run): string[] {
 }
 
 // Each test spawns Node + tsx processes; on a busy machine a start can take many seconds.
-describe("npm start (functions/local/start.ts)", { timeout: 180_000 }, () => {
+describe("npm start (infra/local/start.ts)", { timeout: 180_000 }, () => {
   let dataDir: string;
   let first: Run | undefined;
   let blocker: Server | undefined;

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { GatewayEvent } from "../shared/gateway-event";
+import type { GatewayEvent } from "../../functions/shared/gateway-event";
 import type { AuthorizerEvent, AuthorizerFunction } from "./authorizer-gate";
 import {
   createLocalGateway,

@@ -1,8 +1,16 @@
 import { randomBytes, randomInt } from "node:crypto";
-import type { Database } from "../db/database";
-import { gatewayResultToResponse, requestToGatewayEvent } from "../shared/gateway-event";
-import { createAuthLambda } from "./auth-lambda";
-import { AUTH_BASE_PATH, type Auth, type AuthSettings, CLIENT_IP_HEADER } from "./create-auth";
+import { createAuthLambda } from "../../functions/auth/auth-lambda";
+import {
+  AUTH_BASE_PATH,
+  type Auth,
+  type AuthSettings,
+  CLIENT_IP_HEADER,
+} from "../../functions/auth/create-auth";
+import type { Database } from "../../functions/db/database";
+import {
+  gatewayResultToResponse,
+  requestToGatewayEvent,
+} from "../../functions/shared/gateway-event";
 
 /**
  * Helpers for suites that need a real Better Auth instance on a test database (this folder's

@@ -1,14 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { watch } from "node:fs";
 import { resolve } from "node:path";
-import { errorMessage } from "../shared/log";
+import { errorMessage } from "../../functions/shared/log";
 import { hasAstroProject } from "./site-build";
 import { assertPortFree, REPOSITORY_ROOT } from "./stack";
 
 /**
  * `npm run dev`: the local stack with reload.
  *
- * - The API process is `npm start`'s own (functions/local/start.ts), restarted whenever a
+ * - The API process is `npm start`'s own (infra/local/start.ts), restarted whenever a
  *   handler, module or migration under functions/ changes: the entries read their settings at
  *   load, so a fresh process is the faithful way to apply a change (as a new Lambda version).
  * - Astro's dev server serves the site on PORT (default 3000) with hot reload and proxies /api
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   let api: ChildProcess | undefined;
   let firstStart = true;
   const startApi = () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "functions/local/start.ts"], {
+    const child = spawn(process.execPath, ["--import", "tsx", "infra/local/start.ts"], {
       cwd: REPOSITORY_ROOT,
       stdio: "inherit",
       env: {

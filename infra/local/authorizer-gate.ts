@@ -1,5 +1,5 @@
 import type { APIGatewayRequestAuthorizerEventV2, Context } from "aws-lambda";
-import type { AuthorizerContext, GatewayEvent } from "../shared/gateway-event";
+import type { AuthorizerContext, GatewayEvent } from "../../functions/shared/gateway-event";
 import { createLambdaContext, invokeWithTimeout } from "./lambda-context";
 
 /**

@@ -3,10 +3,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { closeSharedDatabases, type Database, openDatabase } from "../db/database";
-import { runMigrations } from "../db/migrate";
-import { FUNCTION_ENTRIES, GATEWAY_MAX_BODY_BYTES, ROUTES } from "../routes";
-import { errorMessage, log } from "../shared/log";
+import { closeSharedDatabases, type Database, openDatabase } from "../../functions/db/database";
+import { runMigrations } from "../../functions/db/migrate";
+import { errorMessage, log } from "../../functions/shared/log";
+import { GATEWAY_MAX_BODY_BYTES } from "../api-gateway-limits";
+import { FUNCTION_ENTRIES } from "../function-settings";
+import { ROUTES } from "../routes";
 import type { AuthorizerFunction } from "./authorizer-gate";
 import { lockDataDir, readOrCreateLocalSecret } from "./data-dir";
 import {

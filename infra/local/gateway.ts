@@ -1,18 +1,18 @@
 import { randomBytes } from "node:crypto";
 import type { Context } from "aws-lambda";
 import {
-  AUTHORIZER_CACHE_TTL_SECONDS,
-  GATEWAY_INTEGRATION_TIMEOUT_MS,
-  GATEWAY_MAX_BODY_BYTES,
-  type RouteAuth,
-} from "../routes";
-import {
   type GatewayEvent,
   type GatewayResult,
   gatewayResultToResponse,
   requestToGatewayEvent,
-} from "../shared/gateway-event";
-import { describeError, log } from "../shared/log";
+} from "../../functions/shared/gateway-event";
+import { describeError, log } from "../../functions/shared/log";
+import {
+  AUTHORIZER_CACHE_TTL_SECONDS,
+  GATEWAY_INTEGRATION_TIMEOUT_MS,
+  GATEWAY_MAX_BODY_BYTES,
+} from "../api-gateway-limits";
+import type { RouteAuth } from "../routes";
 import { type AuthorizerFunction, createAuthorizerGate } from "./authorizer-gate";
 import { createLambdaContext, InvocationTimeout, invokeWithTimeout } from "./lambda-context";
 import { createRouteMatcher } from "./route-matcher";

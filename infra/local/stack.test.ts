@@ -5,13 +5,8 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, pingDatabase } from "../db/database";
-import {
-  createTestDatabase,
-  ENGINES,
-  type Engine,
-  type TestDatabase,
-} from "../testing/test-database";
+import { openDatabase, pingDatabase } from "../../functions/db/database";
+import { createTestDatabase, ENGINES, type Engine, type TestDatabase } from "../testing/database";
 import { type LocalStack, startLocalStack } from "./stack";
 
 /**

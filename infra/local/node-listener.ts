@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { errorMessage, log } from "../shared/log";
+import { errorMessage, log } from "../../functions/shared/log";
 
 /**
  * Adapts a fetch-style handler to Node's http server: the request body is buffered (as API

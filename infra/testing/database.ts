@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { sql } from "drizzle-orm";
-import { type DatabaseHandle, openDatabase } from "../db/database";
-import { runMigrations } from "../db/migrate";
+import { type DatabaseHandle, openDatabase } from "../../functions/db/database";
+import { runMigrations } from "../../functions/db/migrate";
 
 /**
  * Test databases. Every suite that touches data runs on both engines: an in-memory PGlite and

@@ -1,17 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { handle, type LambdaEvent } from "hono/aws-lambda";
-import type { Database } from "../db/database";
-import { type TaskRow, task, user } from "../db/schema";
-import { createRouteMatcher } from "../local/route-matcher";
-import { ROUTES } from "../routes";
+import type { Database } from "../../functions/db/database";
+import { type TaskRow, task, user } from "../../functions/db/schema";
 import {
   type AuthorizerContext,
   type GatewayResult,
   gatewayResultToResponse,
   requestToGatewayEvent,
-} from "../shared/gateway-event";
-import { createTasksApp } from "./app";
+} from "../../functions/shared/gateway-event";
+import { createTasksApp } from "../../functions/tasks/app";
+import { createRouteMatcher } from "../local/route-matcher";
+import { ROUTES } from "../routes";
 
 /**
  * Test helper: calls the tasks API the way API Gateway does. It matches the route table,
