@@ -248,6 +248,19 @@ describe("functions", () => {
     expect(bytes).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES[name]);
   });
 
+  it.each(LAMBDAS)("%s: carries no dev, test or tooling module", (name) => {
+    // The source map lists every module esbuild put into the bundle.
+    const { sources } = JSON.parse(readFileSync(`${handlerBundle(name)}.map`, "utf8")) as {
+      sources: string[];
+    };
+    const own = sources.filter((source) => !source.includes("node_modules/"));
+    expect(own.length).toBeGreaterThan(0);
+    for (const source of own) expect(source, source).toMatch(/(^|\/)functions\//);
+    const tooling =
+      /node_modules\/(vitest|@vitest|playwright-core|@electric-sql|tsx|esbuild|sst\/(?!node\/))/;
+    expect(sources.filter((source) => tooling.test(source))).toEqual([]);
+  });
+
   it.each(LAMBDAS)("%s: leaves the embedded PGlite engine out of the bundle", (name) => {
     const code = readFileSync(handlerBundle(name), "utf8");
     expect(code).not.toMatch(/pglite\.wasm|initdb\.wasm/);
