@@ -15,6 +15,7 @@ import {
 } from "../../infra/testing/auth";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
 import { account, session, user } from "../db/schema";
+import { AccessTokenClaimsSchema } from "../shared/access-token";
 import { ACCESS_TOKEN_TTL_SECONDS, type Auth, createAuth } from "./create-auth";
 
 const cases = ENGINES.flatMap((engine) => SURFACES.map((surface) => [engine, surface] as const));
@@ -144,6 +145,8 @@ describe.each(cases)("Better Auth flows on %s through %s", (engine, surface) => 
     expect(payload.sub).toBe(signedUp.id);
     expect(payload.email).toBe(email);
     expect(payload.name).toBe(email.split("@")[0]);
+    // What the authorizer and the site read from a token.
+    expect(AccessTokenClaimsSchema.safeParse(payload).error).toBeUndefined();
     expect(Object.keys(payload).sort()).toEqual([
       "aud",
       "email",

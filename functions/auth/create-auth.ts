@@ -4,6 +4,7 @@ import { APIError, createAuthMiddleware } from "better-auth/api";
 import { jwt } from "better-auth/plugins/jwt";
 import type { Database } from "../db/database";
 import { account, jwks, rateLimit, session, user, verification } from "../db/schema";
+import type { TokenProfile } from "../shared/access-token";
 import { log } from "../shared/log";
 
 /** Better Auth is mounted here on the shared origin (CloudFront forwards /api/* to the HTTP API). */
@@ -65,12 +66,6 @@ export interface AuthSettings {
   audience: string;
   /** Limits are on unless explicitly disabled. */
   rateLimit?: RateLimitSettings;
-}
-
-/** The claims an access token carries besides the registered ones Better Auth adds. */
-export interface AccessTokenClaims {
-  email: string;
-  name: string;
 }
 
 /** Better Auth only warns about short secrets; a template should refuse them. */
@@ -139,7 +134,7 @@ export function createAuth(settings: AuthSettings) {
           audience: settings.audience,
           expirationTime: `${ACCESS_TOKEN_TTL_SECONDS}s`,
           // Better Auth sets `sub` to the user id itself; the site shows e-mail and name.
-          definePayload: ({ user }): AccessTokenClaims => ({ email: user.email, name: user.name }),
+          definePayload: ({ user }): TokenProfile => ({ email: user.email, name: user.name }),
         },
       }),
     ],

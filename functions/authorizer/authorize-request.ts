@@ -3,19 +3,13 @@ import type {
   APIGatewaySimpleAuthorizerResult,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from "aws-lambda";
+import type { AuthorizerContext } from "../shared/access-token";
 import { log } from "../shared/log";
 import type { AccessTokenVerifier, DenyReason } from "./verify-access-token";
 
-/** What the tasks API receives in `requestContext.authorizer.lambda`. */
-export interface AccessContext {
-  userId: string;
-  /** Milliseconds spent verifying the token, to 3 decimals (sent on as Server-Timing). */
-  verifyMs: number;
-}
-
 export type AuthorizerResult =
   | (APIGatewaySimpleAuthorizerResult & { isAuthorized: false })
-  | (APIGatewaySimpleAuthorizerWithContextResult<AccessContext> & { isAuthorized: true });
+  | (APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext> & { isAuthorized: true });
 
 export type AuthorizeRequest = (
   event: APIGatewayRequestAuthorizerEventV2,

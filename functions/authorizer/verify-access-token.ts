@@ -1,4 +1,5 @@
 import { errors, type JWTVerifyGetKey, jwtVerify } from "jose";
+import type { AccessTokenClaims } from "../shared/access-token";
 import { errorMessage } from "../shared/log";
 
 /**
@@ -40,7 +41,7 @@ export type DenyReason =
   | "internal_error";
 
 export type VerifyResult =
-  | { ok: true; userId: string; expiresAt: number }
+  | { ok: true; userId: AccessTokenClaims["sub"]; expiresAt: AccessTokenClaims["exp"] }
   /** `detail` is set for operator-facing failures (key source, internal) and never holds the token. */
   | { ok: false; reason: DenyReason; detail?: string };
 
@@ -97,6 +98,7 @@ export function createAccessTokenVerifier(
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ["exp", "sub"],
       });
+      // A hand check typed from the shared schema: zod would take this bundle from 23 to 470 KB.
       if (typeof payload.sub !== "string" || payload.sub === "") return deny("missing_subject");
       return { ok: true, userId: payload.sub, expiresAt: payload.exp as number };
     } catch (error) {

@@ -1,34 +1,18 @@
+import type { ErrorCode, ErrorEnvelope, FieldError } from "./task-schemas";
+
 /**
- * The one error envelope of the tasks API: `{ error: { code, message, details? } }`.
- * Handlers throw `ApiError`; the app's error handler turns it (and everything else) into a response.
+ * The one error envelope of the tasks API: `{ error: { code, message, details? } }`, declared as
+ * ErrorSchema in task-schemas.ts. Handlers throw `ApiError`; the app's error handler turns it (and
+ * everything else) into a response.
  */
-export type ErrorCode =
-  | "invalid_request"
-  | "unauthorized"
-  | "not_found"
-  | "payload_too_large"
-  | "unavailable"
-  | "internal";
-
 export type ErrorStatus = 400 | 401 | 404 | 413 | 500 | 503;
-
-/** One problem with one input field; `field` is a dotted path ("" for the whole body). */
-export interface FieldError {
-  location: "body" | "query" | "path" | "header";
-  field: string;
-  message: string;
-}
-
-export interface ErrorEnvelope {
-  error: { code: ErrorCode; message: string; details?: unknown };
-}
 
 export class ApiError extends Error {
   constructor(
     readonly status: ErrorStatus,
     readonly code: ErrorCode,
     message: string,
-    readonly details?: unknown,
+    readonly details?: FieldError[],
   ) {
     super(message);
     this.name = "ApiError";

@@ -1,12 +1,7 @@
 import { HTTPException } from "hono/http-exception";
-import {
-  ApiError,
-  type ErrorEnvelope,
-  type ErrorStatus,
-  invalidRequest,
-  unauthorized,
-} from "./api-error";
+import { ApiError, type ErrorStatus, invalidRequest, unauthorized } from "./api-error";
 import { classifyDatabaseError, describeFailure } from "./database-errors";
+import type { ErrorEnvelope } from "./task-schemas";
 
 export interface ErrorResponse {
   status: ErrorStatus;

@@ -1,5 +1,5 @@
 import type { ZodError } from "zod";
-import type { FieldError } from "./api-error";
+import type { FieldError } from "./task-schemas";
 
 /** Where a validation target sits in the HTTP request. */
 export function locationOf(target: string): FieldError["location"] {

@@ -8,7 +8,7 @@ import {
   gatewayResultToResponse,
   requestToGatewayEvent,
 } from "../shared/gateway-event";
-import type { Task } from "./task-schemas";
+import type { Task, TaskPage } from "./task-schemas";
 
 describe("the tasks Lambda entry", () => {
   afterAll(async () => {
@@ -49,6 +49,6 @@ describe("the tasks Lambda entry", () => {
     expect(created.status).toBe(201);
     const task = (await created.json()) as Task;
     const list = await invoke(new Request("https://api.test/api/tasks"), "GET /api/tasks", owner);
-    expect(((await list.json()) as { items: Task[] }).items).toEqual([task]);
+    expect(((await list.json()) as TaskPage).items).toEqual([task]);
   });
 });

@@ -145,19 +145,21 @@ export const FieldErrorSchema = z
   })
   .openapi("FieldError");
 
+const ErrorCodeSchema = z
+  .enum([
+    "invalid_request",
+    "unauthorized",
+    "not_found",
+    "payload_too_large",
+    "unavailable",
+    "internal",
+  ])
+  .openapi({ description: "Stable, machine-readable error code." });
+
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z
-        .enum([
-          "invalid_request",
-          "unauthorized",
-          "not_found",
-          "payload_too_large",
-          "unavailable",
-          "internal",
-        ])
-        .openapi({ description: "Stable, machine-readable error code." }),
+      code: ErrorCodeSchema,
       message: z.string(),
       details: z.array(FieldErrorSchema).optional().openapi({
         description: "For invalid_request: one entry per problem.",
@@ -166,4 +168,11 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
+// The contract's types, for the API and (type-only, so no bytes of runtime) the site and tests.
 export type Task = z.infer<typeof TaskSchema>;
+export type TaskPage = z.infer<typeof TaskPageSchema>;
+export type CreateTask = z.input<typeof CreateTaskSchema>;
+export type UpdateTask = z.input<typeof UpdateTaskSchema>;
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+export type FieldError = z.infer<typeof FieldErrorSchema>;
+export type ErrorEnvelope = z.infer<typeof ErrorSchema>;

@@ -6,14 +6,13 @@ import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/test
 import {
   countTasks,
   createGatewayClient,
-  type ErrorBody,
   type GatewayClient,
   insertUser,
   taskRows,
 } from "../../infra/testing/tasks-client";
 import { type DatabaseHandle, openDatabase } from "../db/database";
 import { createTasksApp, MAX_BODY_BYTES } from "./app";
-import type { Task } from "./task-schemas";
+import type { ErrorEnvelope, Task } from "./task-schemas";
 
 const TOKEN = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJlLWJ5dGVz";
 
@@ -257,7 +256,7 @@ async function expectUnavailable(call: GatewayClient, owner: string) {
   for (const [method, path, json] of requests) {
     const response = await call(method, path, { as: owner, json });
     expect(response.status, `${method} ${path}`).toBe(503);
-    expect(((await response.json()) as ErrorBody).error.code).toBe("unavailable");
+    expect(((await response.json()) as ErrorEnvelope).error.code).toBe("unavailable");
   }
 }
 

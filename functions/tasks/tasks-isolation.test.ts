@@ -3,13 +3,12 @@ import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/test
 import {
   countTasks,
   createGatewayClient,
-  type ErrorBody,
   type GatewayClient,
   insertUser,
   taskRows,
 } from "../../infra/testing/tasks-client";
 import type { AuthorizerContext } from "../shared/gateway-event";
-import type { Task } from "./task-schemas";
+import type { ErrorEnvelope, Task, TaskPage } from "./task-schemas";
 
 describe.each(ENGINES)("per-user isolation on %s", (engine) => {
   let database: TestDatabase;
@@ -52,7 +51,7 @@ describe.each(ENGINES)("per-user isolation on %s", (engine) => {
 
   async function expectNotFound(response: Response) {
     expect(response.status).toBe(404);
-    const body = (await response.json()) as ErrorBody;
+    const body = (await response.json()) as ErrorEnvelope;
     expect(body.error.code).toBe("not_found");
     // The same answer as for an id that never existed: nothing reveals that the task exists.
     expect(body).toEqual({ error: { code: "not_found", message: "Task not found" } });
@@ -81,7 +80,7 @@ describe.each(ENGINES)("per-user isolation on %s", (engine) => {
     for (const query of ["", "?completed=false", "?completed=true", "?limit=100"]) {
       const response = await call("GET", `/api/tasks${query}`, { as: bob });
       expect(response.status).toBe(200);
-      const page = (await response.json()) as { items: Task[] };
+      const page = (await response.json()) as TaskPage;
       expect(page.items.map((item) => item.id)).not.toContain(alicesTask.id);
       for (const item of page.items) expect(item.title).not.toBe("Alice's secret");
     }
@@ -105,7 +104,7 @@ describe.each(ENGINES)("per-user isolation on %s", (engine) => {
       json: { title: "Planted", userId: alice },
     });
     expect(response.status).toBe(400);
-    const body = (await response.json()) as ErrorBody;
+    const body = (await response.json()) as ErrorEnvelope;
     expect(body.error.code).toBe("invalid_request");
     expect(body.error.details).toContainEqual(
       expect.objectContaining({ location: "body", field: "userId" }),
@@ -121,7 +120,7 @@ describe.each(ENGINES)("per-user isolation on %s", (engine) => {
       json: { userId: alice },
     });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as ErrorBody).error.details).toContainEqual(
+    expect(((await response.json()) as ErrorEnvelope).error.details).toContainEqual(
       expect.objectContaining({ field: "userId" }),
     );
     expect((await taskRows(database.db, bob)).map((row) => row.id)).toContain(bobsTask?.id);
@@ -174,7 +173,7 @@ describe.each(ENGINES)("per-user isolation on %s", (engine) => {
         ...(method === "POST" ? { json: { title: "x" } } : {}),
       });
       expect(response.status).toBe(401);
-      expect(((await response.json()) as ErrorBody).error.code).toBe("unauthorized");
+      expect(((await response.json()) as ErrorEnvelope).error.code).toBe("unauthorized");
     }
     expect(await countTasks(database.db)).toBe(before);
   });
@@ -186,13 +185,13 @@ describe.each(ENGINES)("per-user isolation on %s", (engine) => {
     }
     const alicesIds = new Set((await taskRows(database.db, alice)).map((row) => row.id));
     const bobsIds = new Set((await taskRows(database.db, bob)).map((row) => row.id));
-    const bobsPage = (await (await call("GET", "/api/tasks?limit=100", { as: bob })).json()) as {
-      items: Task[];
-    };
+    const bobsPage = (await (
+      await call("GET", "/api/tasks?limit=100", { as: bob })
+    ).json()) as TaskPage;
     expect(new Set(bobsPage.items.map((item) => item.id))).toEqual(bobsIds);
     const alicesPage = (await (
       await call("GET", "/api/tasks?limit=100", { as: alice })
-    ).json()) as { items: Task[] };
+    ).json()) as TaskPage;
     expect(new Set(alicesPage.items.map((item) => item.id))).toEqual(alicesIds);
   });
 });

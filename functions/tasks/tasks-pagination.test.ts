@@ -3,19 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
 import {
   createGatewayClient,
-  type ErrorBody,
   type GatewayClient,
   insertUser,
 } from "../../infra/testing/tasks-client";
 import { task } from "../db/schema";
 import { encodeListCursor } from "./list-cursor";
 import { listTasksQuery } from "./task-repository";
-import type { Task } from "./task-schemas";
-
-interface Page {
-  items: Task[];
-  nextCursor: string | null;
-}
+import type { ErrorEnvelope, Task, TaskPage } from "./task-schemas";
 
 /** Newest first: createdAt descending, ties broken by id descending. */
 function isNewestFirst(items: Task[]): boolean {
@@ -52,10 +46,10 @@ describe.each(ENGINES)("task list pagination on %s", (engine) => {
     return created;
   }
 
-  async function getPage(owner: string, query: string): Promise<Page> {
+  async function getPage(owner: string, query: string): Promise<TaskPage> {
     const response = await call("GET", `/api/tasks?${query}`, { as: owner });
     expect(response.status, query).toBe(200);
-    return (await response.json()) as Page;
+    return (await response.json()) as TaskPage;
   }
 
   /** Follows nextCursor to the end; `between` runs after each page (to insert meanwhile). */
@@ -63,8 +57,8 @@ describe.each(ENGINES)("task list pagination on %s", (engine) => {
     owner: string,
     query: string,
     between: (pageNumber: number) => Promise<unknown> = async () => {},
-  ): Promise<Page[]> {
-    const pages: Page[] = [];
+  ): Promise<TaskPage[]> {
+    const pages: TaskPage[] = [];
     let cursor: string | null = null;
     do {
       const page = await getPage(
@@ -220,7 +214,7 @@ describe.each(ENGINES)("task list pagination on %s", (engine) => {
       { as: owner },
     );
     expect(response.status).toBe(400);
-    const body = (await response.json()) as ErrorBody;
+    const body = (await response.json()) as ErrorEnvelope;
     expect(body.error.code).toBe("invalid_request");
     expect(body.error.details).toContainEqual(
       expect.objectContaining({ location: "query", field: "cursor" }),

@@ -4,12 +4,11 @@ import {
   type CallOptions,
   countTasks,
   createGatewayClient,
-  type ErrorBody,
   type GatewayClient,
   insertUser,
   taskRows,
 } from "../../infra/testing/tasks-client";
-import type { Task } from "./task-schemas";
+import type { ErrorEnvelope, Task } from "./task-schemas";
 
 /** One bad input, and the field the 400 must point at ("" for the whole body). */
 interface BadInput {
@@ -144,7 +143,7 @@ const badQueries: { name: string; query: string; field: string }[] = [
 
 async function expectInvalid(response: Response, field: string, location: string) {
   expect(response.status).toBe(400);
-  const body = (await response.json()) as ErrorBody;
+  const body = (await response.json()) as ErrorEnvelope;
   expect(body.error.code).toBe("invalid_request");
   expect(typeof body.error.message).toBe("string");
   expect(body.error.details).toContainEqual(expect.objectContaining({ location, field }));
@@ -202,7 +201,7 @@ describe.each(ENGINES)("request validation on %s", (engine) => {
       as: owner,
       json: { title: "", description: 5, userId: "x", owner: "y" },
     });
-    const body = (await response.json()) as ErrorBody;
+    const body = (await response.json()) as ErrorEnvelope;
     expect(body.error.details?.map((detail) => detail.field).sort()).toEqual([
       "description",
       "owner",

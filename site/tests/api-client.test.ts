@@ -11,6 +11,7 @@ import {
   TASK_DESCRIPTION_MAX as SCHEMA_DESCRIPTION_MAX,
   TASK_TITLE_MAX as SCHEMA_TITLE_MAX,
 } from "../../functions/db/schema";
+import type { Task } from "../../functions/tasks/task-schemas";
 import { createAccessTokenSource, REFRESH_BEFORE_EXPIRY_MS } from "../src/scripts/access-token";
 import { ApiError, fieldErrorsFrom } from "../src/scripts/api-error";
 import { createTasksApi, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX } from "../src/scripts/tasks-api";
@@ -36,7 +37,7 @@ function scriptedFetch(answer: (url: string, init: RequestInit, call: number) =>
   return { fetchImpl, calls };
 }
 
-const task = {
+const task: Task = {
   id: "6f1c1f52-8a1e-4a53-9d55-0d4ab0a1c001",
   title: "Write tests",
   description: null,
@@ -143,6 +144,58 @@ describe("tasks API calls", () => {
     );
     const api = createTasksApi({ tokens: createAccessTokenSource({ fetchImpl }), fetchImpl });
     await expect(api.remove(task.id)).resolves.toBeUndefined();
+  });
+
+  it("reports a success answer that is not JSON as unavailable instead of failing on it", async () => {
+    const { fetchImpl } = scriptedFetch((url) =>
+      url.endsWith("/token")
+        ? json(200, { token: jwt({ exp: 9e9 }) })
+        : new Response("<!doctype html><title>Sign in to the Wi-Fi</title>", { status: 200 }),
+    );
+    const api = createTasksApi({ tokens: createAccessTokenSource({ fetchImpl }), fetchImpl });
+    const error = (await api.list("all", null).catch((e: unknown) => e)) as ApiError;
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ kind: "unavailable", status: 502 });
+  });
+
+  it.each([
+    { who: "a proxy's HTML page", body: "<h1>Bad gateway</h1>", status: 500, kind: "server" },
+    {
+      who: "API Gateway's { message }",
+      body: '{"message":"Request Entity Too Large"}',
+      status: 413,
+      kind: "too-large",
+    },
+    { who: "an empty body", body: "", status: 503, kind: "unavailable" },
+  ])("reads an error answer with $who as $kind", async ({ body, status, kind }) => {
+    const { fetchImpl } = scriptedFetch((url) =>
+      url.endsWith("/token")
+        ? json(200, { token: jwt({ exp: 9e9 }) })
+        : new Response(body, { status }),
+    );
+    const api = createTasksApi({ tokens: createAccessTokenSource({ fetchImpl }), fetchImpl });
+    const error = (await api.create({ title: "x" }).catch((e: unknown) => e)) as ApiError;
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ kind, status, code: kind, details: undefined });
+  });
+
+  it("shows the API's own message and details for an invalid_request", async () => {
+    const details = [{ location: "body", field: "title", message: "must not be empty" }];
+    const { fetchImpl } = scriptedFetch((url) =>
+      url.endsWith("/token")
+        ? json(200, { token: jwt({ exp: 9e9 }) })
+        : json(400, {
+            error: { code: "invalid_request", message: "The request is invalid", details },
+          }),
+    );
+    const api = createTasksApi({ tokens: createAccessTokenSource({ fetchImpl }), fetchImpl });
+    const error = (await api.create({ title: " " }).catch((e: unknown) => e)) as ApiError;
+    expect(error).toMatchObject({
+      kind: "invalid",
+      message: "The request is invalid",
+      code: "invalid_request",
+      details,
+    });
   });
 
   it("reads per-field problems from the API's invalid_request details", () => {

@@ -3,6 +3,7 @@
  * (authorised by the session cookie), kept in memory only and reused until shortly before it
  * expires.
  */
+import type { AccessTokenClaims } from "../../../functions/shared/access-token";
 import { ApiError } from "./api-error";
 
 export const TOKEN_PATH = "/api/auth/token";
@@ -23,7 +24,7 @@ export interface AccessTokenOptions {
 }
 
 /** The payload of a JWT, decoded without verification (the API verifies; the page only reads). */
-export function readTokenClaims(token: string): Record<string, unknown> | null {
+export function readTokenClaims(token: string): Partial<AccessTokenClaims> | null {
   const payload = token.split(".")[1];
   if (!payload) return null;
   try {
@@ -33,7 +34,7 @@ export function readTokenClaims(token: string): Record<string, unknown> | null {
     const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
     const claims: unknown = JSON.parse(new TextDecoder().decode(bytes));
     return typeof claims === "object" && claims !== null && !Array.isArray(claims)
-      ? (claims as Record<string, unknown>)
+      ? (claims as Partial<AccessTokenClaims>)
       : null;
   } catch {
     return null;

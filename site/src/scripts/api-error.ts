@@ -1,4 +1,6 @@
 /** One error type for everything the site's API calls can go through. */
+import type { ErrorEnvelope, FieldError } from "../../../functions/tasks/task-schemas";
+
 export type ApiErrorKind =
   | "session-ended"
   | "unavailable"
@@ -7,12 +9,6 @@ export type ApiErrorKind =
   | "not-found"
   | "too-large"
   | "server";
-
-export interface ErrorEnvelope {
-  code: string;
-  message: string;
-  details?: unknown;
-}
 
 function kindForStatus(status: number): ApiErrorKind {
   if (status === 401 || status === 403) return "session-ended";
@@ -34,15 +30,6 @@ const DEFAULT_MESSAGES: Record<ApiErrorKind, string> = {
   server: "Something went wrong on our side. Try again.",
 };
 
-function readEnvelope(body: unknown): ErrorEnvelope | null {
-  if (typeof body !== "object" || body === null || !("error" in body)) return null;
-  const error = body.error;
-  if (typeof error !== "object" || error === null) return null;
-  const code = "code" in error && typeof error.code === "string" ? error.code : "unknown";
-  const message = "message" in error && typeof error.message === "string" ? error.message : "";
-  return "details" in error ? { code, message, details: error.details } : { code, message };
-}
-
 export class ApiError extends Error {
   override readonly name = "ApiError";
 
@@ -51,7 +38,7 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly code: string = kind,
-    readonly details: unknown = undefined,
+    readonly details: FieldError[] | undefined = undefined,
   ) {
     super(message);
   }
@@ -69,10 +56,13 @@ export class ApiError extends Error {
     return new ApiError(kind, status, DEFAULT_MESSAGES[kind]);
   }
 
-  /** Reads the `{ error: { code, message, details? } }` envelope when there is one. */
+  /**
+   * Reads the tasks API's envelope when there is one; API Gateway answers `{ message }`, and a
+   * proxy may answer no JSON at all.
+   */
   static async fromResponse(response: Response): Promise<ApiError> {
-    const body: unknown = await response.json().catch(() => null);
-    const envelope = readEnvelope(body);
+    const body = (await response.json().catch(() => null)) as Partial<ErrorEnvelope> | null;
+    const envelope = body?.error;
     const kind = kindForStatus(response.status);
     // Only validation messages are worth showing verbatim; the rest get a friendly sentence.
     const message =
@@ -81,34 +71,9 @@ export class ApiError extends Error {
   }
 }
 
-/**
- * Per-field messages from an `invalid_request` error. Accepts the shapes a validator commonly
- * produces: `{ field: "msg" | ["msg"] }`, `{ fieldErrors: {...} }` or `[{ path, message }]`.
- */
-export function fieldErrorsFrom(details: unknown): Record<string, string> {
+/** Per-field messages from an `invalid_request` error: the first message for each field. */
+export function fieldErrorsFrom(details: FieldError[] | undefined): Record<string, string> {
   const result: Record<string, string> = {};
-  const add = (field: unknown, message: unknown) => {
-    const name = Array.isArray(field) ? field[0] : field;
-    const text = Array.isArray(message) ? message[0] : message;
-    if ((typeof name === "string" || typeof name === "number") && typeof text === "string") {
-      result[String(name)] ??= text;
-    }
-  };
-  if (Array.isArray(details)) {
-    for (const issue of details) {
-      if (typeof issue === "object" && issue !== null) {
-        add(
-          "path" in issue ? issue.path : "field" in issue ? issue.field : undefined,
-          "message" in issue ? issue.message : undefined,
-        );
-      }
-    }
-  } else if (typeof details === "object" && details !== null) {
-    const source =
-      "fieldErrors" in details && typeof details.fieldErrors === "object" && details.fieldErrors
-        ? details.fieldErrors
-        : details;
-    for (const [field, message] of Object.entries(source)) add(field, message);
-  }
+  for (const { field, message } of details ?? []) result[field] ??= message;
   return result;
 }

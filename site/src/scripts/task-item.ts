@@ -1,5 +1,5 @@
 /** Builds the DOM for one task, in its view and edit states (text only: never innerHTML). */
-import type { Task } from "./tasks-api";
+import type { Task } from "../../../functions/tasks/task-schemas";
 import { TASK_DESCRIPTION_MAX, TASK_TITLE_MAX } from "./tasks-api";
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });

@@ -1,4 +1,5 @@
 /** The tasks page: list with filter and "load more", create, inline edit, toggle, delete + undo. */
+import type { Task } from "../../../functions/tasks/task-schemas";
 import { createAccessTokenSource, readTokenClaims } from "./access-token";
 import { ApiError, fieldErrorsFrom } from "./api-error";
 import {
@@ -14,13 +15,7 @@ import {
 import { leaveTo, signInUrl } from "./navigation";
 import { PendingDeletes } from "./pending-deletes";
 import { renderTaskEditForm, renderTaskItem, renderTaskView } from "./task-item";
-import {
-  createTasksApi,
-  TASK_DESCRIPTION_MAX,
-  TASK_TITLE_MAX,
-  type Task,
-  type TaskFilter,
-} from "./tasks-api";
+import { createTasksApi, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX, type TaskFilter } from "./tasks-api";
 import { checkTaskDescription, checkTaskTitle } from "./validation";
 
 const DRAFT_KEY = "tasks:new-task-draft";
