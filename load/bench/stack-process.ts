@@ -3,7 +3,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase, pingDatabase } from "../../functions/db/database";
-import { requireEnv } from "../../functions/shared/secrets";
 import { startLocalStack } from "../../infra/local/stack";
 import { FLOOR_PATH, STOP_MESSAGE, type StackReady } from "./stack-protocol";
 
@@ -13,7 +12,8 @@ import { FLOOR_PATH, STOP_MESSAGE, type StackReady } from "./stack-protocol";
  * PostgreSQL) plus one local-only floor route on the same gateway that runs `SELECT 1` through
  * the same driver with the same pool size as the tasks function. Talks to the bench over IPC.
  */
-const databaseUrl = requireEnv("BENCH_DATABASE_URL");
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+if (!databaseUrl) throw new Error("the bench's stack process needs BENCH_DATABASE_URL");
 // Sign-up is rate-limited per client IP; every bench user comes from 127.0.0.1.
 process.env.AUTH_RATE_LIMIT = "off";
 
