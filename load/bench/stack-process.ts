@@ -14,8 +14,6 @@ import { FLOOR_PATH, STOP_MESSAGE, type StackReady } from "./stack-protocol";
  */
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 if (!databaseUrl) throw new Error("the bench's stack process needs BENCH_DATABASE_URL");
-// Sign-up is rate-limited per client IP; every bench user comes from 127.0.0.1.
-process.env.AUTH_RATE_LIMIT = "off";
 
 // One connection, as functions/tasks/handler.ts opens: a Lambda serves one request at a time.
 const floorDatabase = await openDatabase({ url: databaseUrl, maxConnections: 1 });
@@ -25,6 +23,8 @@ const stack = await startLocalStack({
   databaseUrl,
   dataDir,
   secret: randomBytes(32).toString("base64url"),
+  // Sign-up is rate-limited per client IP; every bench user comes from 127.0.0.1.
+  rateLimit: false,
   serveSite: false,
   quiet: true,
   extraRoutes: () => ({
