@@ -5,8 +5,13 @@ import { CfnDistribution } from "aws-cdk-lib/aws-cloudfront";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
 import { CfnLogGroup } from "aws-cdk-lib/aws-logs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { authConfig, authEnvironment } from "../functions/auth/config";
+import { authorizerConfig, authorizerEnvironment } from "../functions/authorizer/config";
+import { environmentOf, secretVariables } from "../functions/shared/config";
+import { apiAudience, databaseUrl } from "../functions/shared/settings";
 import { lambdaId, lambdaLogGroupName, siteBuildDirectory } from "./app-stack";
 import {
+  FUNCTION_CONFIGS,
   FUNCTION_ENTRIES,
   LAMBDA_SIZING,
   type LambdaName,
@@ -37,13 +42,14 @@ const LAMBDAS = Object.keys(FUNCTION_ENTRIES) as LambdaName[];
  * Minified ESM bytes of each handler (the `.mjs`, source map excluded), measured then set with
  * ~10% headroom so a heavy new import fails here instead of in a slow cold start. The three
  * database functions carry the Neon driver and drizzle (the embedded PGlite engine is external and
- * only loaded by `npm start` and tests; the AWS SDK comes with the runtime); the authorizer carries only jose.
+ * only loaded by `npm start` and tests; the AWS SDK comes with the runtime); the authorizer carries jose
+ * and zod/mini.
  */
 const BUNDLE_BUDGET_BYTES: Record<LambdaName, number> = {
-  authorizer: 28 * 1024, // measured 24.6 KiB
+  authorizer: 46 * 1024, // measured 41.1 KiB: jose, and zod/mini for its settings (16.6 KiB)
   auth: 1_200 * 1024, // measured 1095 KiB
   api: 920 * 1024, // measured 833 KiB
-  migrate: 330 * 1024, // measured 298 KiB
+  migrate: 330 * 1024, // measured 315 KiB (zod/mini for its settings: 17 KiB)
 };
 
 const CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
@@ -141,11 +147,12 @@ const ssmFallbackArn = (secret: string) => ({
 });
 
 const SECRETS_BY_LAMBDA: Record<LambdaName, string[]> = {
-  auth: ["DATABASE_URL", "BETTER_AUTH_SECRET"],
-  api: ["DATABASE_URL"],
-  migrate: ["DATABASE_URL"],
+  auth: [databaseUrl.variable, authConfig.settings.secret.variable],
+  api: [databaseUrl.variable],
+  migrate: [databaseUrl.variable],
   authorizer: [],
 };
+const ALL_SECRETS = [...new Set(Object.values(SECRETS_BY_LAMBDA).flat())];
 
 describe("JWT authorizer and routes", () => {
   it("is a Lambda REQUEST authorizer, payload 2.0, simple responses, Authorization header, 60 s cache", () => {
@@ -274,34 +281,58 @@ describe("functions", () => {
 });
 
 describe("the environment contract", () => {
+  // Stand-ins for the deploy-time URLs, so the builders can say what each variable must hold.
+  const SITE = "https://site.invalid";
+  const API = "https://api.invalid";
   const cloudFrontOrigin = () => {
     const [distributionId] = only("AWS::CloudFront::Distribution");
     return { "Fn::Join": ["", ["https://", { "Fn::GetAtt": [distributionId, "DomainName"] }]] };
   };
-  const audience = () => {
+  /** What CloudFormation holds for a value built from a stand-in URL. */
+  const inTemplate = (value: string): unknown => {
     const [distributionId] = only("AWS::CloudFront::Distribution");
-    return {
-      "Fn::Join": ["", ["https://", { "Fn::GetAtt": [distributionId, "DomainName"] }, "/api"]],
-    };
+    const [apiId] = only("AWS::ApiGatewayV2::Api");
+    const rest = (prefix: string) => (value === prefix ? [] : [value.slice(prefix.length)]);
+    if (value.startsWith(SITE)) {
+      const domain = { "Fn::GetAtt": [distributionId, "DomainName"] };
+      return { "Fn::Join": ["", ["https://", domain, ...rest(SITE)]] };
+    }
+    if (value.startsWith(API)) {
+      return { "Fn::Join": ["", [{ "Fn::GetAtt": [apiId, "ApiEndpoint"] }, ...rest(API)]] };
+    }
+    return value;
+  };
+  /** The function's own variables (SST adds its own beside them), exactly as the builder made them. */
+  const expectEnvironment = (name: LambdaName, expected: Record<string, string>) => {
+    const declared = Object.values(FUNCTION_CONFIGS[name].settings).map((s) => s.variable);
+    const env = environment(name);
+    const own = Object.fromEntries(declared.filter((v) => v in env).map((v) => [v, env[v]]));
+    const wanted = Object.entries(expected).map(([variable, value]) => [
+      variable,
+      inTemplate(value),
+    ]);
+    expect(own).toEqual(Object.fromEntries(wanted));
   };
 
-  it("auth: base URL, trusted origin and issuer are the CloudFront origin; audience is /api under it", () => {
-    const env = environment("auth");
-    expect(env.BETTER_AUTH_URL).toEqual(cloudFrontOrigin());
-    expect(env.JWT_ISSUER).toEqual(cloudFrontOrigin());
-    expect(env.JWT_AUDIENCE).toEqual(audience());
-    expect(env.AUTH_RATE_LIMIT).toBeUndefined();
+  it("auth: base URL, trusted origin and issuer are the CloudFront origin; audience is /api under it; limits on", () => {
+    expect(apiAudience(SITE)).toBe(`${SITE}/api`);
+    expectEnvironment("auth", authEnvironment({ origin: SITE }));
+    expect(environment("auth")).not.toHaveProperty(authConfig.settings.rateLimit.variable);
   });
 
   it("authorizer: JWKS from the HTTP API's own URL (no CloudFront hop), same issuer and audience", () => {
-    const env = environment("authorizer");
-    const [apiId] = only("AWS::ApiGatewayV2::Api");
-    expect(env.JWKS_URL).toEqual({
-      "Fn::Join": ["", [{ "Fn::GetAtt": [apiId, "ApiEndpoint"] }, "/api/auth/jwks"]],
-    });
-    expect(env.JWT_ISSUER).toEqual(cloudFrontOrigin());
-    expect(env.JWT_AUDIENCE).toEqual(audience());
+    expectEnvironment(
+      "authorizer",
+      authorizerEnvironment({ origin: SITE, jwksUrl: `${API}/api/auth/jwks` }),
+    );
   });
+
+  it.each(["api", "migrate"] as const)(
+    "%s: no variables of its own (the runtime and SST give them)",
+    (name) => {
+      expectEnvironment(name, {});
+    },
+  );
 
   it("outputs the site URL and the API URL", () => {
     const [apiId] = only("AWS::ApiGatewayV2::Api");
@@ -312,12 +343,13 @@ describe("the environment contract", () => {
 
 describe("secrets and IAM", () => {
   it.each(LAMBDAS)("%s: receives exactly the secrets it uses", (name) => {
-    const secretVariables = Object.keys(environment(name))
+    const bound = Object.keys(environment(name))
       .filter((key) => key.startsWith("SST_Secret_value_"))
       .map((key) => key.replace("SST_Secret_value_", ""));
-    expect(secretVariables.sort()).toEqual([...SECRETS_BY_LAMBDA[name]].sort());
-    expect(environment(name).DATABASE_URL).toBeUndefined();
-    expect(environment(name).BETTER_AUTH_SECRET).toBeUndefined();
+    expect(bound.sort()).toEqual([...SECRETS_BY_LAMBDA[name]].sort());
+    expect(secretVariables(FUNCTION_CONFIGS[name]).sort()).toEqual(bound);
+    // A secret's value never sits in a plain variable.
+    for (const secret of ALL_SECRETS) expect(environment(name)).not.toHaveProperty(secret);
   });
 
   it.each(LAMBDAS)("%s: may read only its own secrets' SSM parameters, nothing else", (name) => {
@@ -492,15 +524,11 @@ describe("no circular dependency, stage-aware removal", () => {
       const fn = stack.node.findChild(lambdaId(name)).node.defaultChild as CfnFunction;
       return (stack.resolve(fn.environment) as { variables: Record<string, unknown> }).variables;
     };
-    expect(variables("auth")).toMatchObject({
-      BETTER_AUTH_URL: `https://${domain}`,
-      JWT_ISSUER: `https://${domain}`,
-      JWT_AUDIENCE: `https://${domain}/api`,
-    });
-    expect(variables("authorizer")).toMatchObject({
-      JWT_ISSUER: `https://${domain}`,
-      JWT_AUDIENCE: `https://${domain}/api`,
-    });
+    const origin = `https://${domain}`;
+    expect(variables("auth")).toMatchObject(authEnvironment({ origin }));
+    expect(variables("authorizer")).toMatchObject(
+      environmentOf(authorizerConfig, { issuer: origin, audience: apiAudience(origin) }),
+    );
     const distribution = stack.node
       .findAll()
       .find((c): c is CfnDistribution => c instanceof CfnDistribution) as CfnDistribution;

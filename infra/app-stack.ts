@@ -27,7 +27,13 @@ import {
   type StaticSiteProps,
 } from "sst/constructs";
 import { useProject } from "sst/project.js";
+import { authEnvironment } from "../functions/auth/config";
+import { authorizerEnvironment } from "../functions/authorizer/config";
+import { migrateEnvironment } from "../functions/migrate/config";
+import { secretVariables } from "../functions/shared/config";
+import { tasksEnvironment } from "../functions/tasks/config";
 import {
+  FUNCTION_CONFIGS,
   FUNCTION_ENTRIES,
   LAMBDA_BUNDLE_EXTERNALS,
   LAMBDA_SIZING,
@@ -37,7 +43,7 @@ import {
 } from "./function-settings";
 import { ROUTES } from "./routes";
 import { listSitePages, siteRouterCode } from "./site-router";
-import { jwtAudience, publicOrigin, type StageSettings, stageSettings } from "./stage-settings";
+import { publicOrigin, type StageSettings, stageSettings } from "./stage-settings";
 
 /** The site: Astro's static build, from the repository root's `npm run site:build`. */
 export const SITE_PATH = "site";
@@ -64,10 +70,16 @@ export function AppStack({ stack, app }: StackContext) {
   const settings = stageSettings(app.stage, process.env);
   const retention = settings.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-  const secrets = {
-    BETTER_AUTH_SECRET: new Config.Secret(stack, "BETTER_AUTH_SECRET"),
-    DATABASE_URL: new Config.Secret(stack, "DATABASE_URL"),
-  };
+  // One Config.Secret per name, bound to every function whose config declares it.
+  const secrets = new Map<string, Config.Secret>();
+  const secretsOf = (name: LambdaName) =>
+    secretVariables(FUNCTION_CONFIGS[name]).map((variable) => {
+      const existing = secrets.get(variable);
+      if (existing) return existing;
+      const created = new Config.Secret(stack, variable);
+      secrets.set(variable, created);
+      return created;
+    });
 
   const lambda = (
     name: LambdaName,
@@ -94,12 +106,13 @@ export function AppStack({ stack, app }: StackContext) {
         removalPolicy: retention,
       }),
       ...extra,
+      bind: secretsOf(name),
       environment: { NODE_OPTIONS: "--enable-source-maps", ...extra.environment },
     });
   };
 
   const migrate = lambda("migrate", {
-    bind: [secrets.DATABASE_URL],
+    environment: migrateEnvironment(),
     copyFiles: [{ from: MIGRATIONS_SOURCE, to: MIGRATIONS_BUNDLE_PATH }],
     // The Script construct refuses live-dev functions (`sst dev`).
     enableLiveDev: false,
@@ -110,8 +123,8 @@ export function AppStack({ stack, app }: StackContext) {
   const migrations = new Script(stack, "Migrations", { onCreate: migrate, onUpdate: migrate });
 
   const functions = {
-    auth: lambda("auth", { bind: [secrets.DATABASE_URL, secrets.BETTER_AUTH_SECRET] }),
-    api: lambda("api", { bind: [secrets.DATABASE_URL] }),
+    auth: lambda("auth", {}),
+    api: lambda("api", { environment: tasksEnvironment() }),
   };
   const authorizer = lambda("authorizer", {});
   // New code goes live only after the schema it expects is in place.
@@ -147,16 +160,19 @@ export function AppStack({ stack, app }: StackContext) {
   // in the default behaviour, so drop the unused one instead of deploying it.
   site.node.tryRemoveChild("CloudFrontFunction");
   const origin = publicOrigin(settings, site.url ?? "");
-  const audience = jwtAudience(origin);
-  functions.auth.addEnvironment("BETTER_AUTH_URL", origin);
-  functions.auth.addEnvironment("JWT_ISSUER", origin);
-  functions.auth.addEnvironment("JWT_AUDIENCE", audience);
-  authorizer.addEnvironment("JWKS_URL", `${api.url}/api/auth/jwks`);
-  authorizer.addEnvironment("JWT_ISSUER", origin);
-  authorizer.addEnvironment("JWT_AUDIENCE", audience);
+  addEnvironment(functions.auth, authEnvironment({ origin }));
+  addEnvironment(
+    authorizer,
+    authorizerEnvironment({ origin, jwksUrl: `${api.url}/api/auth/jwks` }),
+  );
 
   stack.addOutputs({ SiteUrl: origin, ApiUrl: api.url });
   return { api, site, functions: { ...functions, authorizer, migrate }, migrations, settings };
+}
+
+/** Settings that need the public origin are added once the distribution exists. */
+function addEnvironment(fn: SstFunction, environment: Record<string, string>): void {
+  for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
 }
 
 /** A fixed, findable name: `aws logs tail /aws/lambda/<stage>-<app>-auth --follow`. */

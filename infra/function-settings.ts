@@ -1,3 +1,9 @@
+import { authConfig } from "../functions/auth/config";
+import { authorizerConfig } from "../functions/authorizer/config";
+import { migrateConfig } from "../functions/migrate/config";
+import type { FunctionConfig, Settings } from "../functions/shared/config";
+import { tasksConfig } from "../functions/tasks/config";
+
 /** Lambda entry files, relative to the repository root; the export is always `handler`. */
 export const FUNCTION_ENTRIES = {
   auth: "functions/auth/handler.ts",
@@ -13,6 +19,14 @@ export const FUNCTION_ENTRIES = {
 export const LAMBDA_BUNDLE_EXTERNALS = ["@electric-sql/pglite", "drizzle-orm/pglite", "@aws-sdk/*"];
 
 export type LambdaName = keyof typeof FUNCTION_ENTRIES;
+
+/** What each entry parses: infra binds exactly the secrets a config declares. */
+export const FUNCTION_CONFIGS: Record<LambdaName, FunctionConfig<Settings>> = {
+  auth: authConfig,
+  api: tasksConfig,
+  authorizer: authorizerConfig,
+  migrate: migrateConfig,
+};
 
 export interface LambdaSizing {
   memorySize: number;

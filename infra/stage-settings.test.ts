@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { apiAudience } from "../functions/shared/settings";
 import { AUTHORIZER_CACHE_TTL_SECONDS } from "./api-gateway-limits";
-import { jwtAudience, publicOrigin, stageSettings } from "./stage-settings";
+import { publicOrigin, stageSettings } from "./stage-settings";
 
 const CLOUDFRONT_URL = "https://d111111abcdef8.cloudfront.net";
 
@@ -46,7 +47,7 @@ describe("stage settings", () => {
   it("the public origin is the CloudFront URL without a domain", () => {
     const origin = publicOrigin(stageSettings("alice", {}), CLOUDFRONT_URL);
     expect(origin).toBe(CLOUDFRONT_URL);
-    expect(jwtAudience(origin)).toBe(`${CLOUDFRONT_URL}/api`);
+    expect(apiAudience(origin)).toBe(`${CLOUDFRONT_URL}/api`);
   });
 
   it("the public origin is the custom domain when set, in a Route 53 zone or with a certificate", () => {
@@ -64,7 +65,7 @@ describe("stage settings", () => {
       SITE_CERTIFICATE_ARN: arn,
     });
     expect(external.domain).toEqual({ name: "example.org", certificateArn: arn });
-    expect(jwtAudience(publicOrigin(external, CLOUDFRONT_URL))).toBe("https://example.org/api");
+    expect(apiAudience(publicOrigin(external, CLOUDFRONT_URL))).toBe("https://example.org/api");
   });
 
   it("rejects a malformed domain, a certificate outside us-east-1 and a zone without a domain", () => {

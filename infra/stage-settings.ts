@@ -73,14 +73,10 @@ export function stageSettings(stage: string, env: Environment): StageSettings {
 /**
  * The one public origin of a stage: the custom domain when set, otherwise the CloudFront URL
  * (a deploy-time token). Better Auth's base URL, its only trusted origin and the JWT issuer all
- * equal it; the audience is the API under it.
+ * equal it; the audience is apiAudience(origin), the API under it.
  */
 export function publicOrigin(settings: StageSettings, cloudFrontUrl: string): string {
   return settings.domain ? `https://${settings.domain.name}` : cloudFrontUrl;
-}
-
-export function jwtAudience(origin: string): string {
-  return `${origin}/api`;
 }
 
 function siteDomain(env: Environment): SiteDomain | undefined {

@@ -1,29 +1,29 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  TEST_ORIGIN,
-  TEST_PASSWORD,
-  uniqueEmail,
-} from "../../infra/testing/auth";
+import { TEST_ORIGIN, TEST_PASSWORD, uniqueEmail } from "../../infra/testing/auth";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
 import { closeSharedDatabases, openDatabase } from "../db/database";
 import { runMigrations } from "../db/migrate";
+import type { Environment } from "../shared/config";
 import {
   type GatewayResult,
   gatewayResultToResponse,
   requestToGatewayEvent,
 } from "../shared/gateway-event";
 import { createAuthLambda } from "./auth-lambda";
+import { type AuthEnvironmentInputs, authConfig, authEnvironment } from "./config";
 import { STRICT_RATE_LIMITS } from "./create-auth";
 
 type Entry = typeof import("./handler");
 let coldStarts = 0;
+const { settings } = authConfig;
 
-/** Evaluates the entry afresh with this environment, as a Lambda cold start would. */
-async function loadEntry(env: Record<string, string | undefined>): Promise<Entry> {
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+/**
+ * Evaluates the entry afresh with this environment, as a Lambda cold start would: every variable
+ * the auth config declares is set as given or unset.
+ */
+async function loadEntry(env: Environment): Promise<Entry> {
+  for (const { variable } of Object.values(settings)) vi.stubEnv(variable, env[variable]);
   coldStarts += 1;
   const specifier = `./handler.ts?cold-start=${coldStarts}`;
   return (await import(/* @vite-ignore */ specifier)) as Entry;
@@ -78,14 +78,13 @@ describe.each(ENGINES)("auth Lambda entry on %s", (engine) => {
   let databaseUrl: string;
   let testDatabase: TestDatabase | undefined;
   let entry: Entry;
-  const baseEnv = () => ({
-    DATABASE_URL: databaseUrl,
-    BETTER_AUTH_SECRET: randomBytes(32).toString("base64url"),
-    BETTER_AUTH_URL: TEST_ORIGIN,
-    JWT_ISSUER: TEST_ISSUER,
-    JWT_AUDIENCE: TEST_AUDIENCE,
-    AUTH_RATE_LIMIT: undefined,
-  });
+  const baseEnv = (inputs: Partial<AuthEnvironmentInputs> = {}) =>
+    authEnvironment({
+      origin: TEST_ORIGIN,
+      secret: randomBytes(32).toString("base64url"),
+      databaseUrl,
+      ...inputs,
+    });
 
   beforeAll(async () => {
     if (engine === "pglite") {
@@ -191,8 +190,8 @@ describe.each(ENGINES)("auth Lambda entry on %s", (engine) => {
     expect(statuses[max]).toBe(429);
   });
 
-  it("turns every limit off with AUTH_RATE_LIMIT=off", async () => {
-    const unlimited = await loadEntry({ ...baseEnv(), AUTH_RATE_LIMIT: "off" });
+  it(`turns every limit off with ${settings.rateLimit.variable}=off`, async () => {
+    const unlimited = await loadEntry(baseEnv({ rateLimit: false }));
     const max = STRICT_RATE_LIMITS["/sign-in/email"]?.max ?? 0;
     for (let attempt = 0; attempt <= max + 1; attempt++) {
       const result = await unlimited.handler(
@@ -207,12 +206,7 @@ describe.each(ENGINES)("auth Lambda entry on %s", (engine) => {
 
   it("sets __Secure- cookies with the Secure attribute when the origin is https", async () => {
     const origin = "https://d111111abcdef8.cloudfront.net";
-    const secure = await loadEntry({
-      ...baseEnv(),
-      BETTER_AUTH_URL: origin,
-      JWT_ISSUER: origin,
-      JWT_AUDIENCE: `${origin}/api`,
-    });
+    const secure = await loadEntry(baseEnv({ origin }));
     const result = await secure.handler(
       await authEvent("/sign-up/email", {
         origin,
@@ -270,34 +264,29 @@ describe("auth Lambda failures", () => {
     expect(value.cookies).toBeUndefined();
   });
 
+  const validEnv = () =>
+    authEnvironment({
+      origin: TEST_ORIGIN,
+      secret: randomBytes(32).toString("base64url"),
+      databaseUrl: "memory:",
+    });
+
   it.each([
-    ["JWT_ISSUER", { JWT_ISSUER: undefined }, /JWT_ISSUER/],
-    ["BETTER_AUTH_URL", { BETTER_AUTH_URL: undefined }, /BETTER_AUTH_URL/],
-    ["an unknown AUTH_RATE_LIMIT", { AUTH_RATE_LIMIT: "maybe" }, /AUTH_RATE_LIMIT/],
-  ])("refuses to start without valid settings: %s", async (_label, override, message) => {
-    await expect(
-      loadEntry({
-        DATABASE_URL: "memory:",
-        BETTER_AUTH_SECRET: randomBytes(32).toString("base64url"),
-        BETTER_AUTH_URL: TEST_ORIGIN,
-        JWT_ISSUER: TEST_ISSUER,
-        JWT_AUDIENCE: TEST_AUDIENCE,
-        ...override,
-      }),
-    ).rejects.toThrow(message);
+    ["a missing issuer", settings.issuer.variable, undefined],
+    ["a missing base URL", settings.baseURL.variable, undefined],
+    ["a base URL that is no URL", settings.baseURL.variable, "127.0.0.1:3000"],
+    ["an unknown rate limit switch", settings.rateLimit.variable, "maybe"],
+  ])("refuses to start with %s, naming the variable", async (_label, variable, value) => {
+    await expect(loadEntry({ ...validEnv(), [variable]: value })).rejects.toThrow(
+      new RegExp(`auth function's settings are invalid: ${variable} `),
+    );
   });
 
-  it("refuses a short BETTER_AUTH_SECRET", async () => {
+  it(`refuses a short ${settings.secret.variable}`, async () => {
     const url = `memory:short-secret-${randomBytes(4).toString("hex")}`;
     try {
       await expect(
-        loadEntry({
-          DATABASE_URL: url,
-          BETTER_AUTH_SECRET: "too-short",
-          BETTER_AUTH_URL: TEST_ORIGIN,
-          JWT_ISSUER: TEST_ISSUER,
-          JWT_AUDIENCE: TEST_AUDIENCE,
-        }),
+        loadEntry(authEnvironment({ origin: TEST_ORIGIN, secret: "too-short", databaseUrl: url })),
       ).rejects.toThrow(/at least 32 characters/);
     } finally {
       await closeSharedDatabases();

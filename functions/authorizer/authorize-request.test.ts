@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { authorizerEvent, createOwnKeySigner, staticJwksFetch } from "../../infra/testing/tokens";
+import { apiAudience } from "../shared/settings";
 import { createAuthorizeRequest } from "./authorize-request";
 import { createJwksKeySource } from "./jwks-key-source";
 import { createAccessTokenVerifier } from "./verify-access-token";
 
 const ISSUER = "https://app.example";
-const AUDIENCE = `${ISSUER}/api`;
+const AUDIENCE = apiAudience(ISSUER);
 
 async function setup() {
   const signer = await createOwnKeySigner({

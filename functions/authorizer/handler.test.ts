@@ -16,6 +16,7 @@ import {
   signUp,
   TEST_AUDIENCE,
   TEST_ISSUER,
+  TEST_ORIGIN,
   testAuthSettings,
   uniqueEmail,
 } from "../../infra/testing/auth";
@@ -28,11 +29,29 @@ import {
 } from "../../infra/testing/tokens";
 import { type Auth, createAuth } from "../auth/create-auth";
 import { AuthorizerContextSchema } from "../shared/access-token";
+import type { Environment } from "../shared/config";
 import type { AuthorizeRequest } from "./authorize-request";
+import { authorizerConfig, authorizerEnvironment } from "./config";
+
+type Entry = typeof import("./handler");
+let coldStarts = 0;
+
+/** Evaluates the entry afresh with exactly this environment, as a Lambda cold start would. */
+async function loadEntry(env: Environment): Promise<Entry> {
+  for (const { variable } of Object.values(authorizerConfig.settings)) {
+    vi.stubEnv(variable, env[variable]);
+  }
+  coldStarts += 1;
+  try {
+    return (await import(/* @vite-ignore */ `./handler.ts?cold-start=${coldStarts}`)) as Entry;
+  } finally {
+    vi.unstubAllEnvs();
+  }
+}
 
 /**
  * The deployed entry, loaded as Lambda loads it (settings from the environment at module load),
- * fed real API Gateway HTTP API authorizer events. Its JWKS_URL points at a real HTTP server
+ * fed real API Gateway HTTP API authorizer events. Its JWKS URL points at a real HTTP server
  * that answers from the auth instance, so the key source takes the production fetch path.
  */
 let database: TestDatabase;
@@ -61,11 +80,12 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
-  vi.stubEnv("JWKS_URL", `http://127.0.0.1:${port}/api/auth/jwks`);
-  vi.stubEnv("JWT_ISSUER", TEST_ISSUER);
-  vi.stubEnv("JWT_AUDIENCE", TEST_AUDIENCE);
-  ({ handler } = await import("./handler"));
-  vi.unstubAllEnvs();
+  ({ handler } = await loadEntry(
+    authorizerEnvironment({
+      origin: TEST_ORIGIN,
+      jwksUrl: `http://127.0.0.1:${port}/api/auth/jwks`,
+    }),
+  ));
 
   const user = await signUp(authCaller(auth, "lambda"), uniqueEmail("authorizer"));
   userId = user.id;
@@ -187,5 +207,22 @@ describe("authorizer Lambda entry (API Gateway HTTP API, REQUEST, payload 2.0, s
 
   it("fetched the JWKS from the auth function once and served everything else from memory", () => {
     expect(jwksRequests).toBe(1);
+  });
+});
+
+describe("authorizer Lambda settings", () => {
+  const { settings } = authorizerConfig;
+  const valid = () =>
+    authorizerEnvironment({ origin: TEST_ORIGIN, jwksUrl: `${TEST_ORIGIN}/api/auth/jwks` });
+
+  it.each([
+    ["a missing JWKS URL", settings.jwksUrl.variable, undefined],
+    ["a JWKS URL that is no URL", settings.jwksUrl.variable, "/api/auth/jwks"],
+    ["a missing audience", settings.audience.variable, undefined],
+    ["an empty issuer", settings.issuer.variable, ""],
+  ])("refuses to start with %s, naming the variable", async (_label, variable, value) => {
+    await expect(loadEntry({ ...valid(), [variable]: value })).rejects.toThrow(
+      new RegExp(`authorizer function's settings are invalid: ${variable} `),
+    );
   });
 });

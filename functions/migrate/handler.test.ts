@@ -6,18 +6,22 @@ import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
 import { closeSharedDatabases, type DatabaseHandle, openDatabase } from "../db/database";
+import type { Environment } from "../shared/config";
+import { migrateConfig, migrateEnvironment } from "./config";
 
 type Entry = typeof import("./handler");
 
 let coldStarts = 0;
 
 /**
- * Evaluates the entry afresh, as a cold start with this environment would. Only the entry is
- * re-evaluated (a distinct module id), so it shares the database module, and with it the
- * named in-memory PGlite, with the test.
+ * Evaluates the entry afresh, as a cold start with exactly this environment would. Only the
+ * entry is re-evaluated (a distinct module id), so it shares the database module, and with it
+ * the named in-memory PGlite, with the test.
  */
-async function loadEntry(env: Record<string, string | undefined>): Promise<Entry> {
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+async function loadEntry(env: Environment): Promise<Entry> {
+  for (const { variable } of Object.values(migrateConfig.settings)) {
+    vi.stubEnv(variable, env[variable]);
+  }
   coldStarts += 1;
   const specifier = `./handler.ts?cold-start=${coldStarts}`;
   return (await import(/* @vite-ignore */ specifier)) as Entry;
@@ -47,7 +51,7 @@ describe.each(ENGINES)("migrate Lambda on %s", (engine) => {
   });
 
   it("applies every migration on the first run and nothing on the second", async () => {
-    const entry = await loadEntry({ DATABASE_URL: url, MIGRATIONS_DIR: undefined });
+    const entry = await loadEntry(migrateEnvironment({ databaseUrl: url }));
     const first = await entry.handler();
     expect(first.applied).toBeGreaterThan(0);
     expect(first.applied).toBe(first.total);
@@ -56,7 +60,7 @@ describe.each(ENGINES)("migrate Lambda on %s", (engine) => {
     );
     expect(JSON.stringify(tables)).toContain('"n":2');
 
-    const second = await (await loadEntry({ DATABASE_URL: url })).handler();
+    const second = await (await loadEntry(migrateEnvironment({ databaseUrl: url }))).handler();
     expect(second).toEqual({ applied: 0, total: first.total });
   });
 
@@ -77,7 +81,7 @@ describe.each(ENGINES)("migrate Lambda on %s", (engine) => {
         join(dir, "0000_broken.sql"),
         "create table broken (id int references nowhere(id));",
       );
-      const entry = await loadEntry({ DATABASE_URL: url, MIGRATIONS_DIR: dir });
+      const entry = await loadEntry(migrateEnvironment({ databaseUrl: url, migrationsDir: dir }));
       await expect(entry.handler()).rejects.toThrow(/^database migration failed$/);
       const tables = await inspect.db.execute(
         sql`select count(*)::int as n from information_schema.tables where table_name = 'broken'`,
@@ -92,24 +96,31 @@ describe.each(ENGINES)("migrate Lambda on %s", (engine) => {
 describe("migrate Lambda settings", () => {
   afterEach(() => vi.unstubAllEnvs());
 
-  it("refuses a MIGRATIONS_DIR without drizzle migrations at cold start", async () => {
+  const { settings } = migrateConfig;
+
+  it(`refuses a ${settings.migrationsDir.variable} without drizzle migrations at cold start`, async () => {
+    const migrationsDir = join(tmpdir(), "no-such-dir");
     await expect(
-      loadEntry({ DATABASE_URL: "memory:", MIGRATIONS_DIR: join(tmpdir(), "no-such-dir") }),
-    ).rejects.toThrow(/holds no drizzle migrations/);
+      loadEntry(migrateEnvironment({ databaseUrl: "memory:", migrationsDir })),
+    ).rejects.toThrow(
+      `${settings.migrationsDir.variable} ${migrationsDir} holds no drizzle migrations`,
+    );
   });
 
-  it("reads migrations from $LAMBDA_TASK_ROOT/migrations when the bundle has them", async () => {
+  it("refuses to start without a usable database URL, naming it", async () => {
+    await expect(loadEntry(migrateEnvironment({ databaseUrl: "mysql://db/app" }))).rejects.toThrow(
+      new RegExp(`^${settings.databaseUrl.variable} must start with postgres://`),
+    );
+  });
+
+  it(`reads migrations from $${settings.taskRoot.variable}/migrations when the bundle has them`, async () => {
     const root = mkdtempSync(join(tmpdir(), "task-root-"));
     try {
       const { cpSync } = await import("node:fs");
       const { MIGRATIONS_FOLDER } = await import("../db/migrate");
       cpSync(MIGRATIONS_FOLDER, join(root, "migrations"), { recursive: true });
       const name = `memory:bundle-${randomBytes(4).toString("hex")}`;
-      const entry = await loadEntry({
-        DATABASE_URL: name,
-        LAMBDA_TASK_ROOT: root,
-        MIGRATIONS_DIR: undefined,
-      });
+      const entry = await loadEntry(migrateEnvironment({ databaseUrl: name, taskRoot: root }));
       const result = await entry.handler();
       expect(result.applied).toBe(result.total);
     } finally {

@@ -1,56 +1,6 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { openDatabase } from "../db/database";
-import { MIGRATIONS_FOLDER, type MigrationResult, runMigrations } from "../db/migrate";
-import { errorMessage, log } from "../shared/log";
-import { readSecret } from "../shared/secrets";
+import { loadConfig } from "../shared/secrets";
+import { migrateConfig } from "./config";
+import { createMigrateHandler } from "./create-handler";
 
-/**
- * The migrate Lambda, invoked by SST's `Script` construct on every create and update of the
- * stack. Throwing makes the custom resource, and therefore the deploy, fail.
- *
- * Where the SQL comes from, first match wins:
- *  1. MIGRATIONS_DIR, when set (must exist);
- *  2. `migrations/` at the bundle root ($LAMBDA_TASK_ROOT/migrations): infra copies
- *     functions/db/migrations there with `copyFiles: [{ from: "functions/db/migrations", to: "migrations" }]`;
- *  3. `migrations/` beside the bundled file, or functions/db/migrations when run from source.
- */
-const migrationsDir = resolveMigrationsDir(
-  process.env.MIGRATIONS_DIR,
-  process.env.LAMBDA_TASK_ROOT,
-);
-const database = await openDatabase({ url: await readSecret("DATABASE_URL"), maxConnections: 1 });
-
-export async function handler(): Promise<MigrationResult> {
-  const started = performance.now();
-  try {
-    const result = await runMigrations(database.db, migrationsDir);
-    log.info("migrations applied", {
-      ...result,
-      database: database.label,
-      durationMs: Math.round(performance.now() - started),
-    });
-    return result;
-  } catch (error) {
-    // The message names the failing statement; it carries no credentials (the URL is not in it).
-    log.error("migrations failed", { database: database.label, error: errorMessage(error) });
-    throw new Error("database migration failed");
-  }
-}
-
-function resolveMigrationsDir(explicit: string | undefined, taskRoot: string | undefined): string {
-  if (explicit) {
-    if (!hasJournal(explicit))
-      throw new Error(`MIGRATIONS_DIR ${explicit} holds no drizzle migrations`);
-    return explicit;
-  }
-  const candidates = [taskRoot ? join(taskRoot, "migrations") : undefined, MIGRATIONS_FOLDER];
-  const found = candidates.find((dir): dir is string => dir !== undefined && hasJournal(dir));
-  if (!found)
-    throw new Error(`no migrations found (looked in ${candidates.filter(Boolean).join(", ")})`);
-  return found;
-}
-
-function hasJournal(dir: string): boolean {
-  return existsSync(join(dir, "meta", "_journal.json"));
-}
+/** The migrate Lambda: its settings are parsed, and the SQL found, once per cold start. */
+export const { handler } = await createMigrateHandler(await loadConfig(migrateConfig, process.env));

@@ -1,19 +1,39 @@
+import {
+  type ConfigOf,
+  type Environment,
+  type FunctionConfig,
+  parseConfig,
+  type Settings,
+} from "./config";
+
 /**
- * Reads a secret: from the environment when set (local stack, tests), otherwise from the SST
- * `Config.Secret` bound to the function (fetched from SSM once per cold start).
+ * The SST `Config.Secret` of this name bound to the function (SST fetches it from SSM once per
+ * cold start), or undefined when none is bound.
  */
-export async function readSecret(name: string): Promise<string> {
-  const fromEnvironment = process.env[name];
-  if (fromEnvironment) return fromEnvironment;
+export async function readSecret(name: string): Promise<string | undefined> {
   const { Config } = await import("sst/node/config");
-  const value = (Config as Record<string, unknown>)[name];
-  if (typeof value !== "string" || value === "") throw new Error(`secret ${name} is not set`);
-  return value;
+  try {
+    const value = (Config as Record<string, unknown>)[name];
+    return typeof value === "string" && value !== "" ? value : undefined;
+  } catch {
+    // SST's proxy throws for a secret that is not bound; the config error then names it.
+    return undefined;
+  }
 }
 
-/** Reads a plain (non-secret) setting that the deployment must provide. */
-export function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
+/**
+ * What an entry calls: parseConfig, after taking each secret the environment does not hold
+ * (every one, when deployed) from the SST secret bound to the function.
+ */
+export async function loadConfig<S extends Settings>(
+  config: FunctionConfig<S>,
+  env: Environment,
+): Promise<ConfigOf<S>> {
+  const missing = Object.values(config.settings).filter(
+    (setting) => setting.secret && !env[setting.variable],
+  );
+  const bound = await Promise.all(
+    missing.map(async (setting) => [setting.variable, await readSecret(setting.variable)] as const),
+  );
+  return parseConfig(config, { ...env, ...Object.fromEntries(bound) });
 }

@@ -1,28 +1,42 @@
 import type { LambdaEvent } from "hono/aws-lambda";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { insertUser } from "../../infra/testing/tasks-client";
 import { closeSharedDatabases, openDatabase } from "../db/database";
 import { runMigrations } from "../db/migrate";
+import type { Environment } from "../shared/config";
 import {
   type GatewayResult,
   gatewayResultToResponse,
   requestToGatewayEvent,
 } from "../shared/gateway-event";
+import { tasksConfig, tasksEnvironment } from "./config";
 import type { Task, TaskPage } from "./task-schemas";
 
+type Entry = typeof import("./handler");
+let coldStarts = 0;
+
+/** Evaluates the entry afresh with exactly this environment, as a Lambda cold start would. */
+async function loadEntry(env: Environment): Promise<Entry> {
+  for (const { variable } of Object.values(tasksConfig.settings))
+    vi.stubEnv(variable, env[variable]);
+  coldStarts += 1;
+  return (await import(/* @vite-ignore */ `./handler.ts?cold-start=${coldStarts}`)) as Entry;
+}
+
 describe("the tasks Lambda entry", () => {
-  afterAll(async () => {
+  afterEach(() => {
     vi.unstubAllEnvs();
+  });
+  afterAll(async () => {
     await closeSharedDatabases();
   });
 
-  it("reads DATABASE_URL once at load and serves API Gateway events with it", async () => {
+  it("reads the database URL once at load and serves API Gateway events with it", async () => {
     const url = "memory:tasks-handler-entry";
     const { db } = await openDatabase({ url });
     await runMigrations(db);
     const owner = await insertUser(db);
-    vi.stubEnv("DATABASE_URL", url);
-    const { handler } = await import("./handler");
+    const { handler } = await loadEntry(tasksEnvironment({ databaseUrl: url }));
 
     const invoke = async (request: Request, routeKey: string, userId?: string) => {
       const event = await requestToGatewayEvent(request, {
@@ -50,5 +64,12 @@ describe("the tasks Lambda entry", () => {
     const task = (await created.json()) as Task;
     const list = await invoke(new Request("https://api.test/api/tasks"), "GET /api/tasks", owner);
     expect(((await list.json()) as TaskPage).items).toEqual([task]);
+  });
+
+  it("without a database URL in the environment or bound as an SST secret, refuses to start and names it", async () => {
+    const { variable } = tasksConfig.settings.databaseUrl;
+    await expect(loadEntry(tasksEnvironment())).rejects.toThrow(
+      new RegExp(`tasks function's settings are invalid: ${variable} is not set`),
+    );
   });
 });

@@ -1,9 +1,6 @@
-import { handle } from "hono/aws-lambda";
-import { openDatabase } from "../db/database";
-import { readSecret } from "../shared/secrets";
-import { createTasksApp } from "./app";
+import { loadConfig } from "../shared/secrets";
+import { tasksConfig } from "./config";
+import { createTasksHandler } from "./create-handler";
 
-/** The tasks API Lambda: settings are read once per cold start; the app does the rest. */
-const { db } = await openDatabase({ url: await readSecret("DATABASE_URL") });
-
-export const handler = handle(createTasksApp({ db }));
+/** The tasks API Lambda: its settings are parsed once per cold start. */
+export const { handler } = await createTasksHandler(await loadConfig(tasksConfig, process.env));

@@ -280,6 +280,46 @@ describe.each(ENGINES)("local stack end to end on %s", { timeout: 120_000 }, (en
   });
 });
 
+describe("several local stacks in one process", { timeout: 120_000 }, () => {
+  let stacks: LocalStack[] = [];
+  beforeAll(async () => {
+    // Started at once: each builds its functions from its own config, nothing is shared.
+    stacks = await Promise.all(
+      ["first", "second"].map((name) =>
+        startLocalStack({
+          port: 0,
+          databaseUrl: `memory:${name}-stack-${randomBytes(4).toString("hex")}`,
+          secret: randomBytes(32).toString("base64url"),
+          serveSite: false,
+          quiet: true,
+        }),
+      ),
+    );
+  });
+  afterAll(async () => {
+    for (const stack of stacks) await stack.close();
+  });
+
+  it("keep their own origin, keys and users", async () => {
+    const [first, second] = stacks as [LocalStack, LocalStack];
+    const user = await signUp(first.url, "dana");
+    const own = await fetch(`${first.url}/api/tasks`, {
+      headers: { authorization: `Bearer ${user.token}` },
+    });
+    expect(own.status).toBe(200);
+    expect(decodeJwt(user.token).iss).toBe(first.url);
+    // The other stack's authorizer has other keys and another issuer.
+    const foreign = await fetch(`${second.url}/api/tasks`, {
+      headers: { authorization: `Bearer ${user.token}` },
+    });
+    expect(foreign.status).toBe(403);
+    const signIn = await client(second.url).call("POST", "/api/auth/sign-in/email", {
+      body: { email: user.email, password: PASSWORD },
+    });
+    expect(signIn.status).toBe(401);
+  });
+});
+
 describe("local stack data directory", { timeout: 120_000 }, () => {
   let dataDir: string;
   beforeAll(async () => {

@@ -2,14 +2,19 @@ import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { authConfig, authEnvironment } from "../../functions/auth/config";
+import { createAuthHandler } from "../../functions/auth/create-handler";
+import { authorizerConfig, authorizerEnvironment } from "../../functions/authorizer/config";
+import { createAuthorizerHandler } from "../../functions/authorizer/create-handler";
 import { closeSharedDatabases, type Database, openDatabase } from "../../functions/db/database";
 import { runMigrations } from "../../functions/db/migrate";
-import { errorMessage, log } from "../../functions/shared/log";
+import { parseConfig } from "../../functions/shared/config";
+import { log } from "../../functions/shared/log";
+import { tasksConfig, tasksEnvironment } from "../../functions/tasks/config";
+import { createTasksHandler } from "../../functions/tasks/create-handler";
 import { GATEWAY_MAX_BODY_BYTES } from "../api-gateway-limits";
-import { FUNCTION_ENTRIES } from "../function-settings";
 import { ROUTES } from "../routes";
-import type { AuthorizerFunction } from "./authorizer-gate";
 import { lockDataDir, readOrCreateLocalSecret } from "./data-dir";
 import {
   createLocalGateway,
@@ -22,8 +27,9 @@ import { createPlaceholderSite, createStaticSite, type SiteHandler } from "./sta
 
 /**
  * The whole product on one origin: the built site at /, the API under /api through the local
- * API Gateway, running the very same Lambda entry files as production against PGlite (default,
- * persisted in the data directory) or any Postgres through the Neon driver.
+ * API Gateway, running the very same Lambda handlers as production (made by the factories the
+ * entries call, from the environment each function would get) against PGlite (default, persisted
+ * in the data directory) or any Postgres through the Neon driver.
  */
 export const REPOSITORY_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const DEFAULT_DATA_DIR = resolve(REPOSITORY_ROOT, ".data");
@@ -43,8 +49,10 @@ export interface LocalStackOptions {
   databaseUrl?: string;
   /** Default .data at the repository root. */
   dataDir?: string;
-  /** BETTER_AUTH_SECRET; default: generated once into <dataDir>/better-auth-secret. */
+  /** The auth function's secret; default: generated once into <dataDir>/better-auth-secret. */
   secret?: string;
+  /** The auth function's rate limits (default on); off only for load tests. */
+  rateLimit?: boolean;
   /** Serve site/dist at / (default true); a plain page says the API is up when there is none. */
   serveSite?: boolean;
   /** No per-request log lines. */
@@ -74,29 +82,6 @@ export class PortInUse extends Error {
     super(`port ${port} is already in use (another npm start?); set PORT to use another port`);
     this.name = "PortInUse";
   }
-}
-
-let stackCount = 0;
-// Entries read process.env while they load: one stack imports at a time.
-let importQueue: Promise<unknown> = Promise.resolve();
-
-function serialised<T>(task: () => Promise<T>): Promise<T> {
-  const run = importQueue.then(task, task);
-  importQueue = run.catch(() => undefined);
-  return run;
-}
-
-/** Imports a fresh instance of an entry file: the query makes it a new module per stack. */
-async function importHandler<T>(entry: string, stack: number): Promise<T> {
-  const url = `${pathToFileURL(resolve(REPOSITORY_ROOT, entry)).href}?stack=${stack}`;
-  let module: { handler?: unknown };
-  try {
-    module = (await import(url)) as { handler?: unknown };
-  } catch (error) {
-    throw new Error(`${entry} failed to load: ${errorMessage(error)}`);
-  }
-  if (typeof module.handler !== "function") throw new Error(`${entry} does not export handler`);
-  return module.handler as T;
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -144,7 +129,6 @@ function isApiPath(pathname: string): boolean {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const startedAt = performance.now();
   const elapsed = (since: number) => Math.round(performance.now() - since);
-  const stack = ++stackCount;
   const dataDir = resolve(REPOSITORY_ROOT, options.dataDir ?? DEFAULT_DATA_DIR);
   const databaseUrl = options.databaseUrl ?? `pglite:${resolve(dataDir, "pglite")}`;
   const port = options.port ?? Number(process.env.PORT ?? DEFAULT_PORT);
@@ -162,7 +146,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const usesDataDir = options.secret === undefined || insideDataDir;
   const releaseLock = usesDataDir ? await lockDataDir(dataDir) : async () => {};
 
-  // Requests that arrive while the entries load wait for them.
+  // Requests that arrive while the functions start wait for them.
   let ready: (handler: FetchHandler) => void = () => {};
   const handlerReady = new Promise<FetchHandler>((resolveReady) => {
     ready = resolveReady;
@@ -175,16 +159,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }),
   );
 
-  let databaseClose: () => Promise<void> = async () => {};
+  // Everything opened so far, closed in reverse order on close or on a failed start.
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  };
   try {
-    // Listen first: the entries need the origin (BETTER_AUTH_URL) before they load.
+    // Listen first: the functions need the origin before they start.
     const actualPort = await listen(server, port);
     const ownOrigin = `http://${HOST}:${actualPort}`;
     const origin = (options.publicUrl ?? ownOrigin).replace(/\/$/, "");
 
     let phase = performance.now();
     const database = await openDatabase({ url: databaseUrl });
-    databaseClose = database.close;
+    closers.push(database.close);
     const databaseMs = elapsed(phase);
     phase = performance.now();
     const migrations = await runMigrations(database.db);
@@ -192,27 +180,36 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const secret = options.secret ?? (await readOrCreateLocalSecret(dataDir));
     phase = performance.now();
 
-    const [auth, api, authorizer] = await serialised(async () => {
-      Object.assign(process.env, {
-        DATABASE_URL: databaseUrl,
-        BETTER_AUTH_SECRET: secret,
-        BETTER_AUTH_URL: origin,
-        JWT_ISSUER: origin,
-        JWT_AUDIENCE: `${origin}/api`,
-        JWKS_URL: `${ownOrigin}/api/auth/jwks`,
-      });
-      return Promise.all([
-        importHandler<LambdaFunction>(FUNCTION_ENTRIES.auth, stack),
-        importHandler<LambdaFunction>(FUNCTION_ENTRIES.api, stack),
-        importHandler<AuthorizerFunction>(FUNCTION_ENTRIES.authorizer, stack),
-      ]);
-    });
+    // Each function parses the environment it would get deployed, as its entry does.
+    const auth = await createAuthHandler(
+      parseConfig(
+        authConfig,
+        authEnvironment({ origin, rateLimit: options.rateLimit, secret, databaseUrl }),
+      ),
+    );
+    closers.push(auth.close);
+    const api = await createTasksHandler(
+      parseConfig(tasksConfig, tasksEnvironment({ databaseUrl })),
+    );
+    closers.push(api.close);
+    // The authorizer fetches the keys from this stack itself, as deployed from the HTTP API.
+    const authorizer = createAuthorizerHandler(
+      parseConfig(
+        authorizerConfig,
+        authorizerEnvironment({ origin, jwksUrl: `${ownOrigin}/api/auth/jwks` }),
+      ),
+    );
 
     const functionsMs = elapsed(phase);
     const extra = options.extraRoutes?.({ db: database.db }) ?? { routes: [], functions: {} };
     const gateway = createLocalGateway({
       routes: [...ROUTES, ...extra.routes],
-      functions: { auth, api, ...extra.functions },
+      functions: {
+        auth: auth.handler,
+        // hono/aws-lambda types an event's body as string | null, aws-lambda as string | undefined.
+        api: api.handler as unknown as LambdaFunction,
+        ...extra.functions,
+      },
       authorizer,
     });
 
@@ -244,7 +241,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       close: () => {
         closing ??= (async () => {
           await stopServer(server);
-          await databaseClose();
+          await closeAll();
           await closeSharedDatabases();
           await releaseLock();
         })();
@@ -253,7 +250,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
   } catch (error) {
     await stopServer(server);
-    await databaseClose().catch(() => undefined);
+    await closeAll().catch(() => undefined);
     await closeSharedDatabases().catch(() => undefined);
     await releaseLock();
     throw error;

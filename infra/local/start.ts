@@ -1,5 +1,8 @@
 import { relative, resolve } from "node:path";
+import { authConfig } from "../../functions/auth/config";
+import { parseSetting } from "../../functions/shared/config";
 import { errorMessage, log } from "../../functions/shared/log";
+import { databaseUrl } from "../../functions/shared/settings";
 import { assertDataDirFree } from "./data-dir";
 import { ensureSiteBuilt } from "./site-build";
 import {
@@ -84,12 +87,15 @@ async function main(): Promise<void> {
     }
   }
 
+  // The functions' own settings, when given, under the names their Lambdas read them by.
+  const { settings } = authConfig;
   stack = await startLocalStack({
     port,
     dataDir,
     serveSite,
-    ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
-    ...(process.env.BETTER_AUTH_SECRET ? { secret: process.env.BETTER_AUTH_SECRET } : {}),
+    databaseUrl: process.env[databaseUrl.variable] || undefined,
+    secret: process.env[settings.secret.variable] || undefined,
+    rateLimit: parseSetting(settings.rateLimit, process.env),
     ...(process.env.PUBLIC_URL ? { publicUrl: process.env.PUBLIC_URL } : {}),
   });
   process.on("uncaughtException", (error) => {

@@ -11,6 +11,7 @@ import {
   gatewayResultToResponse,
   requestToGatewayEvent,
 } from "../../functions/shared/gateway-event";
+import { apiAudience } from "../../functions/shared/settings";
 
 /**
  * Helpers for suites that need a real Better Auth instance on a test database (this folder's
@@ -18,10 +19,10 @@ import {
  */
 export const TEST_ORIGIN = "http://127.0.0.1:3000";
 export const TEST_ISSUER = TEST_ORIGIN;
-export const TEST_AUDIENCE = `${TEST_ORIGIN}/api`;
+export const TEST_AUDIENCE = apiAudience(TEST_ORIGIN);
 export const TEST_PASSWORD = "correct horse battery";
 
-/** Settings as the deployed entry derives them, for an origin-local test stack. */
+/** Settings as createAuthHandler derives them from its config, for an origin-local test stack. */
 export function testAuthSettings(
   db: Database,
   overrides: Partial<AuthSettings> = {},

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { AUTH_BASE_PATH, type Auth, createAuth } from "../../functions/auth/create-auth";
 import { openDatabase } from "../../functions/db/database";
 import { runMigrations } from "../../functions/db/migrate";
+import { apiAudience } from "../../functions/shared/settings";
 import {
   accessToken,
   authCaller,
@@ -51,7 +52,7 @@ export async function startAuthFixture(): Promise<AuthFixture> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const issuer = origin;
-  const audience = `${origin}/api`;
+  const audience = apiAudience(origin);
   auth = createAuth(
     testAuthSettings(database.db, {
       baseURL: origin,

@@ -13,8 +13,12 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
+import { authEnvironment } from "../../functions/auth/config";
+import { authorizerEnvironment } from "../../functions/authorizer/config";
 import { isLoopbackHost } from "../../functions/db/local-websocket-pipe";
+import { migrateEnvironment } from "../../functions/migrate/config";
 import { requestToGatewayEvent } from "../../functions/shared/gateway-event";
+import { tasksEnvironment } from "../../functions/tasks/config";
 import { createTestDatabase, ENGINES } from "../../infra/testing/database";
 import { type ApiLoadResult, benchApiLoad } from "./api-load-bench";
 import { type AuthFixture, startAuthFixture } from "./auth-fixture";
@@ -95,32 +99,30 @@ function coldStartPlans(
   const isStatus = (status: number) => (answer: unknown) =>
     (answer as { statusCode?: unknown } | null)?.statusCode === status;
   plans.set("authorizer", {
-    env: { JWKS_URL: fixture.jwksUrl, JWT_ISSUER: fixture.issuer, JWT_AUDIENCE: fixture.audience },
+    env: authorizerEnvironment({ origin: fixture.origin, jwksUrl: fixture.jwksUrl }),
     event: undefined,
     succeeded: (answer) => (answer as { isAuthorized?: unknown } | null)?.isAuthorized === true,
   });
   if (databaseUrl) {
     plans.set("api", {
-      env: { DATABASE_URL: databaseUrl },
+      env: tasksEnvironment({ databaseUrl }),
       event: undefined,
       succeeded: isStatus(200),
     });
     plans.set("auth", {
-      env: {
-        DATABASE_URL: databaseUrl,
-        BETTER_AUTH_SECRET: randomBytes(32).toString("base64url"),
-        BETTER_AUTH_URL: fixture.origin,
-        JWT_ISSUER: fixture.issuer,
-        JWT_AUDIENCE: fixture.audience,
-      },
+      env: authEnvironment({
+        origin: fixture.origin,
+        secret: randomBytes(32).toString("base64url"),
+        databaseUrl,
+      }),
       event: undefined,
       succeeded: isStatus(200),
     });
     plans.set("migrate", {
-      env: {
-        DATABASE_URL: databaseUrl,
-        MIGRATIONS_DIR: resolve(REPOSITORY_ROOT, "functions/db/migrations"),
-      },
+      env: migrateEnvironment({
+        databaseUrl,
+        migrationsDir: resolve(REPOSITORY_ROOT, "functions/db/migrations"),
+      }),
       event: {},
       succeeded: (answer) => typeof (answer as { total?: unknown } | null)?.total === "number",
     });

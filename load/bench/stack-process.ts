@@ -3,7 +3,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase, pingDatabase } from "../../functions/db/database";
-import { requireEnv } from "../../functions/shared/secrets";
 import { startLocalStack } from "../../infra/local/stack";
 import { FLOOR_PATH, STOP_MESSAGE, type StackReady } from "./stack-protocol";
 
@@ -13,9 +12,8 @@ import { FLOOR_PATH, STOP_MESSAGE, type StackReady } from "./stack-protocol";
  * PostgreSQL) plus one local-only floor route on the same gateway that runs `SELECT 1` through
  * the same driver with the same pool size as the tasks function. Talks to the bench over IPC.
  */
-const databaseUrl = requireEnv("BENCH_DATABASE_URL");
-// Sign-up is rate-limited per client IP; every bench user comes from 127.0.0.1.
-process.env.AUTH_RATE_LIMIT = "off";
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+if (!databaseUrl) throw new Error("the bench's stack process needs BENCH_DATABASE_URL");
 
 // One connection, as functions/tasks/handler.ts opens: a Lambda serves one request at a time.
 const floorDatabase = await openDatabase({ url: databaseUrl, maxConnections: 1 });
@@ -25,6 +23,8 @@ const stack = await startLocalStack({
   databaseUrl,
   dataDir,
   secret: randomBytes(32).toString("base64url"),
+  // Sign-up is rate-limited per client IP; every bench user comes from 127.0.0.1.
+  rateLimit: false,
   serveSite: false,
   quiet: true,
   extraRoutes: () => ({

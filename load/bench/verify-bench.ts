@@ -1,7 +1,10 @@
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from "node:crypto";
 import type { APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
+import { authorizerConfig, authorizerEnvironment } from "../../functions/authorizer/config";
+import { createAuthorizerHandler } from "../../functions/authorizer/create-handler";
 import { createJwksKeySource } from "../../functions/authorizer/jwks-key-source";
 import { createAccessTokenVerifier } from "../../functions/authorizer/verify-access-token";
+import { parseConfig } from "../../functions/shared/config";
 import { requestToGatewayEvent } from "../../functions/shared/gateway-event";
 import { toAuthorizerEvent } from "../../infra/local/authorizer-gate";
 import type { AuthFixture } from "./auth-fixture";
@@ -104,34 +107,24 @@ export async function authorizerEvent(
   return toAuthorizerEvent(event, authorization);
 }
 
-interface AuthorizerAnswer {
-  isAuthorized: boolean;
-  context?: { verifyMs?: number };
-}
-
 export async function benchAuthorizerHandler(
   fixture: AuthFixture,
   iterations: number,
 ): Promise<HandlerBenchResult> {
-  // The entry reads its settings once, at import, exactly as in Lambda.
-  Object.assign(process.env, {
-    JWKS_URL: fixture.jwksUrl,
-    JWT_ISSUER: fixture.issuer,
-    JWT_AUDIENCE: fixture.audience,
-  });
-  const { handler } = (await import("../../functions/authorizer/handler")) as {
-    handler: (event: APIGatewayRequestAuthorizerEventV2) => Promise<AuthorizerAnswer>;
-  };
+  // What the entry runs, from the environment the Lambda would get.
+  const handler = createAuthorizerHandler(
+    parseConfig(
+      authorizerConfig,
+      authorizerEnvironment({ origin: fixture.origin, jwksUrl: fixture.jwksUrl }),
+    ),
+  );
   const event = await authorizerEvent(fixture);
   const invoke = async (): Promise<{ elapsed: number; verifyMs: number }> => {
     const started = performance.now();
     const answer = await handler(event);
     const elapsed = performance.now() - started;
-    const verifyMs = answer.context?.verifyMs;
-    if (!answer.isAuthorized || typeof verifyMs !== "number") {
-      throw new Error("the authorizer refused the bench token");
-    }
-    return { elapsed, verifyMs };
+    if (!answer.isAuthorized) throw new Error("the authorizer refused the bench token");
+    return { elapsed, verifyMs: answer.context.verifyMs };
   };
 
   const firstInvocationMs = (await invoke()).elapsed;

@@ -1,0 +1,40 @@
+import { type ConfigOf, defineConfig, environmentOf, onOff, secret, url } from "../shared/config";
+import { apiAudience, audience, databaseUrl, issuer } from "../shared/settings";
+
+/** The auth Lambda's settings, each with the environment variable that carries it. */
+export const authConfig = defineConfig("auth", {
+  /** The public origin of site and API: Better Auth's base URL and its only trusted origin. */
+  baseURL: url("BETTER_AUTH_URL"),
+  issuer,
+  audience,
+  /** Off only for load tests against a local stack. */
+  rateLimit: onOff("AUTH_RATE_LIMIT"),
+  databaseUrl,
+  /** Signs cookies and encrypts the stored private signing keys. */
+  secret: secret("BETTER_AUTH_SECRET"),
+});
+
+export type AuthConfig = ConfigOf<typeof authConfig.settings>;
+
+export interface AuthEnvironmentInputs {
+  /** The public origin of site and API, e.g. https://dxxxx.cloudfront.net. */
+  origin: string;
+  /** Default on. */
+  rateLimit?: boolean;
+  /** Locally and in tests only: deployed, the secrets are SST secrets bound to the function. */
+  secret?: string;
+  databaseUrl?: string;
+}
+
+/** The auth Lambda's environment: base URL and issuer are the origin, the audience the API under it. */
+export function authEnvironment({
+  origin,
+  ...rest
+}: AuthEnvironmentInputs): Record<string, string> {
+  return environmentOf(authConfig, {
+    baseURL: origin,
+    issuer: origin,
+    audience: apiAudience(origin),
+    ...rest,
+  });
+}
