@@ -65,7 +65,7 @@ function refuse(
   log.warn("authorizer denied", {
     reason,
     requestId,
-    routeKey,
+    route: routeKey,
     ...(detail === undefined ? {} : { detail }),
   });
   return { isAuthorized: false };

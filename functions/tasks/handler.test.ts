@@ -1,13 +1,10 @@
 import type { LambdaEvent } from "hono/aws-lambda";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { gatewayResultToResponse, requestToGatewayEvent } from "../../infra/local/gateway-event";
 import { insertUser } from "../../infra/testing/tasks-client";
 import { closeSharedDatabases, openDatabase } from "../db/database";
 import { runMigrations } from "../db/migrate";
-import {
-  type GatewayResult,
-  gatewayResultToResponse,
-  requestToGatewayEvent,
-} from "../shared/gateway-event";
+import type { GatewayResult } from "../shared/gateway-event";
 import type { Task } from "./task-schemas";
 
 describe("the tasks Lambda entry", () => {

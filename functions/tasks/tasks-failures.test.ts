@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { captureLogs } from "../../infra/testing/logs";
 import {
   countTasks,
   createGatewayClient,
@@ -17,22 +18,9 @@ import type { Task } from "./task-schemas";
 
 const TOKEN = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJlLWJ5dGVz";
 
-/** Captures everything the functions log while `run` executes. */
-async function captureLogs(run: () => Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  };
-  const out = vi.spyOn(process.stdout, "write").mockImplementation(capture);
-  const err = vi.spyOn(process.stderr, "write").mockImplementation(capture);
-  try {
-    await run();
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return lines.join("");
+/** Everything the functions log while `run` executes, one line each. */
+async function logsOf(run: () => Promise<unknown>): Promise<string> {
+  return (await captureLogs(run)).lines.join("\n");
 }
 
 async function closedPort(): Promise<number> {
@@ -139,7 +127,7 @@ describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
     expect(await taskRows(database.db, owner)).toEqual([]);
 
     const before = await countTasks(database.db);
-    const logs = await captureLogs(async () => {
+    const logs = await logsOf(async () => {
       const response = await call("POST", "/api/tasks", {
         as: owner,
         json: { title: "after deletion" },
@@ -194,7 +182,7 @@ describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
       await broken.db.execute(sql`alter table task rename column title to heading`);
       const brokenCall = createGatewayClient(broken.db);
       const bodies: string[] = [];
-      const logs = await captureLogs(async () => {
+      const logs = await logsOf(async () => {
         for (const [method, path] of [
           ["POST", "/api/tasks"],
           ["GET", "/api/tasks"],
@@ -237,7 +225,7 @@ describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
     const owner = await insertUser(gone.db);
     const goneCall = createGatewayClient(gone.db);
     await gone.dispose();
-    await captureLogs(() => expectUnavailable(goneCall, owner));
+    await logsOf(() => expectUnavailable(goneCall, owner));
   });
 });
 
@@ -279,7 +267,7 @@ describe("tasks API with a database that cannot be reached through the Neon driv
 
   it("answers 503 unavailable on health and on every task route", async () => {
     const call = createGatewayClient(handle.db);
-    const logs = await captureLogs(() => expectUnavailable(call, "user-1"));
+    const logs = await logsOf(() => expectUnavailable(call, "user-1"));
     expect(logs).toContain('"status":503');
     expect(logs).not.toContain(password);
   });
@@ -290,7 +278,7 @@ describe("tasks API with a database that cannot be reached through the Neon driv
     });
     try {
       const call = createGatewayClient(unresolvable.db);
-      const logs = await captureLogs(() => expectUnavailable(call, "user-1"));
+      const logs = await logsOf(() => expectUnavailable(call, "user-1"));
       expect(logs).not.toContain(password);
     } finally {
       await unresolvable.close();

@@ -5,7 +5,7 @@ import { relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { closeSharedDatabases, type Database, openDatabase } from "../../functions/db/database";
 import { runMigrations } from "../../functions/db/migrate";
-import { errorMessage, log } from "../../functions/shared/log";
+import { errorMessage, logRequest } from "../../functions/shared/log";
 import { GATEWAY_MAX_BODY_BYTES } from "../api-gateway-limits";
 import { FUNCTION_ENTRIES } from "../function-settings";
 import { ROUTES } from "../routes";
@@ -171,7 +171,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     toNodeListener(async (request, info) => (await handlerReady)(request, info), {
       maxBodyBytes: GATEWAY_MAX_BODY_BYTES,
       tooLarge: () => gatewayError(413),
-      ...(options.quiet ? {} : { onComplete: (entry) => log.info("access", { ...entry }) }),
+      ...(options.quiet ? {} : { onComplete: (entry) => logRequest("access", entry) }),
     }),
   );
 

@@ -7,10 +7,7 @@ import {
   CLIENT_IP_HEADER,
 } from "../../functions/auth/create-auth";
 import type { Database } from "../../functions/db/database";
-import {
-  gatewayResultToResponse,
-  requestToGatewayEvent,
-} from "../../functions/shared/gateway-event";
+import { gatewayResultToResponse, requestToGatewayEvent } from "../local/gateway-event";
 
 /**
  * Helpers for suites that need a real Better Auth instance on a test database (this folder's

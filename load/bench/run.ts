@@ -14,7 +14,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { isLoopbackHost } from "../../functions/db/local-websocket-pipe";
-import { requestToGatewayEvent } from "../../functions/shared/gateway-event";
+import { requestToGatewayEvent } from "../../infra/local/gateway-event";
 import { createTestDatabase, ENGINES } from "../../infra/testing/database";
 import { type ApiLoadResult, benchApiLoad } from "./api-load-bench";
 import { type AuthFixture, startAuthFixture } from "./auth-fixture";

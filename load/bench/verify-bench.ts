@@ -2,8 +2,8 @@ import { createPublicKey, verify as cryptoVerify, type KeyObject } from "node:cr
 import type { APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
 import { createJwksKeySource } from "../../functions/authorizer/jwks-key-source";
 import { createAccessTokenVerifier } from "../../functions/authorizer/verify-access-token";
-import { requestToGatewayEvent } from "../../functions/shared/gateway-event";
 import { toAuthorizerEvent } from "../../infra/local/authorizer-gate";
+import { requestToGatewayEvent } from "../../infra/local/gateway-event";
 import type { AuthFixture } from "./auth-fixture";
 import { type LatencySummary, summarize } from "./stats";
 
