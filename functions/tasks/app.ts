@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { Database } from "../db/database";
 import { pingDatabase } from "../db/database";
 import type { TaskRow } from "../db/schema";
@@ -71,16 +72,17 @@ const requireAuthorizerContext: MiddlewareHandler<TasksEnv> = async (c, next) =>
   }
 };
 
-/** 413 for a body over the limit, whether it says so in Content-Length or not. */
-const limitBodySize: MiddlewareHandler<TasksEnv> = async (c, next) => {
-  const tooLarge = () =>
-    new ApiError(413, "payload_too_large", `The body must be at most ${MAX_BODY_BYTES} bytes`);
-  const declared = Number(c.req.header("content-length"));
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  // Reading caches the bytes on the request, so the JSON validator parses the same buffer.
-  if (c.req.raw.body && (await c.req.arrayBuffer()).byteLength > MAX_BODY_BYTES) throw tooLarge();
-  await next();
-};
+/** 413 for a body over the limit, before any parsing. */
+const limitBodySize = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new ApiError(
+      413,
+      "payload_too_large",
+      `The body must be at most ${MAX_BODY_BYTES} bytes`,
+    );
+  },
+});
 
 export function createTasksApp({ db }: TasksAppSettings): OpenAPIHono<TasksEnv> {
   const app = new OpenAPIHono<TasksEnv>({

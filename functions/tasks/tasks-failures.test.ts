@@ -95,16 +95,23 @@ describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
       requestContext: { requestId: "r1", authorizer: { lambda: { userId: owner, verifyMs: 1 } } },
     };
     const before = await countTasks(database.db);
-    const understated = await app.request(
-      "/api/tasks",
-      {
-        method: "POST",
-        headers: { "content-type": "application/json", "content-length": "20" },
-        body: paddedBody(MAX_BODY_BYTES * 4),
-      },
-      env,
-    );
+    // The event carries the client's header and API Gateway's body: the adapter counts the body.
+    const understated = await call("POST", "/api/tasks", {
+      as: owner,
+      rawBody: paddedBody(MAX_BODY_BYTES * 4),
+      headers: { "content-type": "application/json", "content-length": "20" },
+    });
     expect(understated.status).toBe(413);
+    // A streamed body announces no length at all.
+    const streamed: RequestInit & { duplex: "half" } = {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new Blob([paddedBody(MAX_BODY_BYTES * 4)]).stream(),
+      duplex: "half",
+    };
+    const unannounced = await app.request("/api/tasks", streamed, env);
+    expect(unannounced.status).toBe(413);
+    expect(((await unannounced.json()) as ErrorBody).error.code).toBe("payload_too_large");
     const overstated = await app.request(
       "/api/tasks",
       {
