@@ -1,12 +1,11 @@
-import {
-  type GatewayEvent,
-  type GatewayResult,
-  gatewayEventToRequest,
-  responseToGatewayResult,
-} from "../shared/gateway-event";
-import { describeError, log } from "../shared/log";
-import { clientAddressFromEvent } from "./client-address";
-import { CLIENT_IP_HEADER } from "./create-auth";
+import type { Context } from "aws-lambda";
+import { Hono } from "hono";
+import { handle, type LambdaEvent } from "hono/aws-lambda";
+import { trustedClientAddress } from "../shared/client-address";
+import type { GatewayEvent, GatewayResult } from "../shared/gateway-event";
+import { describeError } from "../shared/log";
+import { gatewayRequestId, type ObservedEnv, requestLog } from "../shared/request-log";
+import { AUTH_BASE_PATH } from "./create-auth";
 
 /** What the Lambda needs from a Better Auth instance. */
 export interface AuthRequestHandler {
@@ -17,52 +16,43 @@ const INTERNAL_ERROR_BODY = JSON.stringify({
   error: { code: "internal", message: "Internal server error" },
 });
 
+function internalError(status: number): Response {
+  return new Response(INTERNAL_ERROR_BODY, {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+  });
+}
+
+/** Better Auth mounted in Hono, as its own Hono recipe does; every endpoint it has is GET or POST. */
+function createAuthApp(auth: AuthRequestHandler): Hono<ObservedEnv> {
+  const app = new Hono<ObservedEnv>();
+  app.use("*", gatewayRequestId, requestLog, trustedClientAddress);
+  app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, async (c) => {
+    const response = await auth.handler(c.req.raw);
+    // Better Auth's own 5xx bodies may carry internal messages: answer with the generic one.
+    return response.status >= 500 ? internalError(response.status) : response;
+  });
+  // What Better Auth itself answers for any other method or path.
+  app.notFound((c) => c.body(null, 404));
+  app.onError((error, c) => {
+    c.set("failure", describeError(error));
+    return internalError(500);
+  });
+  return app;
+}
+
 /**
- * API Gateway HTTP API (payload 2.0) → Better Auth → API Gateway result. Tests call this with
- * their own auth instance; functions/auth/handler.ts wires it to the deployed settings.
+ * API Gateway HTTP API (payload 2.0) → Better Auth → API Gateway result, through
+ * `hono/aws-lambda` like the tasks API. Tests call this with their own auth instance;
+ * functions/auth/handler.ts wires it to the deployed settings.
  */
 export function createAuthLambda(auth: AuthRequestHandler) {
-  return async function handleAuthEvent(event: GatewayEvent): Promise<GatewayResult> {
-    const started = performance.now();
-    const requestId = event.requestContext.requestId;
-    let status = 500;
-    try {
-      const response = await auth.handler(gatewayEventToRequest(withTrustedClientAddress(event)));
-      status = response.status;
-      // Better Auth's own 5xx bodies may carry internal messages: answer with the generic one.
-      if (status >= 500) return internalError(status);
-      return await responseToGatewayResult(response);
-    } catch (error) {
-      log.error("auth request failed", { requestId, ...describeError(error) });
-      status = 500;
-      return internalError(status);
-    } finally {
-      log.info("auth request", {
-        method: event.requestContext.http.method,
-        path: event.rawPath,
-        status,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
-        requestId,
-      });
-    }
-  };
-}
-
-/** Replaces any client-sent copy of the client-address header with the address we derived. */
-function withTrustedClientAddress(event: GatewayEvent): GatewayEvent {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined && name.toLowerCase() !== CLIENT_IP_HEADER) headers[name] = value;
-  }
-  headers[CLIENT_IP_HEADER] = clientAddressFromEvent(event);
-  return { ...event, headers };
-}
-
-function internalError(statusCode: number): GatewayResult {
-  return {
-    statusCode,
-    headers: { "content-type": "application/json", "cache-control": "no-store" },
-    body: INTERNAL_ERROR_BODY,
-    isBase64Encoded: false,
+  const handler = handle(createAuthApp(auth));
+  return async function handleAuthEvent(
+    event: GatewayEvent,
+    context?: Context,
+  ): Promise<GatewayResult> {
+    // Hono types its own copy of the payload 2.0 shapes (a null body where AWS's has none).
+    return (await handler(event as unknown as LambdaEvent, context)) as GatewayResult;
   };
 }

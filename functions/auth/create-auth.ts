@@ -5,6 +5,7 @@ import { jwt } from "better-auth/plugins/jwt";
 import type { Database } from "../db/database";
 import { account, jwks, rateLimit, session, user, verification } from "../db/schema";
 import type { TokenProfile } from "../shared/access-token";
+import { CLIENT_IP_HEADER } from "../shared/client-address";
 import { log } from "../shared/log";
 
 /** Better Auth is mounted here on the shared origin (CloudFront forwards /api/* to the HTTP API). */
@@ -25,12 +26,8 @@ export const SIGNING_KEY_GRACE_SECONDS = 60 * 60;
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 
-/**
- * The request header the auth Lambda fills with the client address it derived from the event
- * (CloudFront's viewer address or API Gateway's source IP), overwriting anything the client
- * sent. Better Auth reads only this header, so rate-limit buckets cannot be picked by a client.
- */
-export const CLIENT_IP_HEADER = "x-auth-client-ip";
+/** Better Auth takes the client address only from this header, which the Lambda always sets. */
+export { CLIENT_IP_HEADER };
 
 /** A fixed window: at most `max` requests per client IP and path in `window` seconds. */
 export interface RateLimitRule {

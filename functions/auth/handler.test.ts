@@ -1,18 +1,16 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { gatewayResultToResponse, requestToGatewayEvent } from "../../infra/local/gateway-event";
 import { TEST_ORIGIN, TEST_PASSWORD, uniqueEmail } from "../../infra/testing/auth";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { captureLogs } from "../../infra/testing/logs";
 import { closeSharedDatabases, openDatabase } from "../db/database";
 import { runMigrations } from "../db/migrate";
 import type { Environment } from "../shared/config";
-import {
-  type GatewayResult,
-  gatewayResultToResponse,
-  requestToGatewayEvent,
-} from "../shared/gateway-event";
+import type { GatewayResult } from "../shared/gateway-event";
 import { createAuthLambda } from "./auth-lambda";
 import { type AuthEnvironmentInputs, authConfig, authEnvironment } from "./config";
-import { STRICT_RATE_LIMITS } from "./create-auth";
+import { CLIENT_IP_HEADER, STRICT_RATE_LIMITS } from "./create-auth";
 
 type Entry = typeof import("./handler");
 let coldStarts = 0;
@@ -27,23 +25,6 @@ async function loadEntry(env: Environment): Promise<Entry> {
   coldStarts += 1;
   const specifier = `./handler.ts?cold-start=${coldStarts}`;
   return (await import(/* @vite-ignore */ specifier)) as Entry;
-}
-
-/** Captures the JSON lines written to stdout and stderr while `run` executes. */
-async function captureLogs<T>(run: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
-  const lines: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split("\n").filter(Boolean));
-    return true;
-  };
-  const out = vi.spyOn(process.stdout, "write").mockImplementation(capture);
-  const err = vi.spyOn(process.stderr, "write").mockImplementation(capture);
-  try {
-    return { value: await run(), lines };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
 }
 
 interface EventInit {
@@ -156,11 +137,12 @@ describe.each(ENGINES)("auth Lambda entry on %s", (engine) => {
     );
     expect(value.statusCode).toBe(200);
     const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    const requests = records.filter((record) => record.msg === "auth request");
+    const requests = records.filter((record) => record.msg === "request");
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({
       level: "info",
       method: "POST",
+      route: "ANY /api/auth/{proxy+}",
       path: "/api/auth/sign-in/email",
       status: 200,
       requestId,
@@ -227,6 +209,65 @@ describe.each(ENGINES)("auth Lambda entry on %s", (engine) => {
   });
 });
 
+describe("auth Lambda adapter", () => {
+  /** An auth instance that records what reaches it. */
+  function recordingAuth() {
+    const seen: Request[] = [];
+    const lambda = createAuthLambda({
+      handler: async (request) => {
+        seen.push(request);
+        return Response.json({ ok: true });
+      },
+    });
+    return { seen, lambda };
+  }
+
+  it("builds the request URL from the API Gateway domain, never a client-sent Host or X-Forwarded-Host", async () => {
+    const { seen, lambda } = recordingAuth();
+    const event = await authEvent("/get-session?disableCookieCache=true", {
+      headers: { host: "evil.example", "x-forwarded-host": "evil.example" },
+    });
+    event.requestContext.domainName = "abc123.execute-api.eu-west-1.amazonaws.com";
+    expect((await lambda(event)).statusCode).toBe(200);
+    expect(seen[0]?.url).toBe(
+      "https://abc123.execute-api.eu-west-1.amazonaws.com/api/auth/get-session?disableCookieCache=true",
+    );
+  });
+
+  it("hands Better Auth the derived client address in CLIENT_IP_HEADER, replacing a forged one", async () => {
+    const { seen, lambda } = recordingAuth();
+    const forged = { [CLIENT_IP_HEADER]: "192.0.2.99" };
+    await lambda(await authEvent("/session", { headers: forged, sourceIp: "203.0.113.5" }));
+    const viewer = { ...forged, "cloudfront-viewer-address": "2001:db8::7:443" };
+    await lambda(await authEvent("/session", { headers: viewer, sourceIp: "130.176.0.10" }));
+    expect(seen.map((request) => request.headers.get(CLIENT_IP_HEADER))).toEqual([
+      "203.0.113.5",
+      "2001:db8::7",
+    ]);
+  });
+
+  it("joins the event's cookies into one Cookie header and echoes API Gateway's request id", async () => {
+    const { seen, lambda } = recordingAuth();
+    const requestId = randomUUID();
+    const headers = { "x-request-id": "client-chosen" };
+    const result = await lambda(
+      await authEvent("/session", { cookies: ["a=1", "b=2"], requestId, headers }),
+    );
+    expect(seen[0]?.headers.get("cookie")).toBe("a=1; b=2");
+    expect(result.headers?.["x-request-id"]).toBe(requestId);
+  });
+
+  it("answers other methods with Better Auth's empty 404 without calling it", async () => {
+    const { seen, lambda } = recordingAuth();
+    const event = await authEvent("/sign-in/email");
+    event.requestContext.http.method = "PUT";
+    const result = await lambda(event);
+    expect(result.statusCode).toBe(404);
+    expect(result.body).toBe("");
+    expect(seen).toEqual([]);
+  });
+});
+
 describe("auth Lambda failures", () => {
   afterEach(() => vi.unstubAllEnvs());
 
@@ -244,9 +285,8 @@ describe("auth Lambda failures", () => {
       error: { code: "internal", message: "Internal server error" },
     });
     expect(lines.join("\n")).not.toMatch(/secret-hash-value|insert into/);
-    expect(lines.map((line) => JSON.parse(line).msg)).toEqual([
-      "auth request failed",
-      "auth request",
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ level: "error", msg: "request", status: 500, error: "Error" }),
     ]);
   });
 

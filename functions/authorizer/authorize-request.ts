@@ -59,7 +59,7 @@ function refuse(
   log.warn("authorizer denied", {
     reason,
     requestId,
-    routeKey,
+    route: routeKey,
     ...(detail === undefined ? {} : { detail }),
   });
   return { isAuthorized: false };

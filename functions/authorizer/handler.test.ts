@@ -1,15 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  describe,
-  expect,
-  it,
-  type MockInstance,
-  vi,
-} from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   accessToken,
   authCaller,
@@ -21,6 +12,7 @@ import {
   uniqueEmail,
 } from "../../infra/testing/auth";
 import { createTestDatabase, type TestDatabase } from "../../infra/testing/database";
+import { captureLogs } from "../../infra/testing/logs";
 import {
   authorizerEvent,
   createAuthSigner,
@@ -62,7 +54,6 @@ let handler: AuthorizeRequest;
 let signer: TrustedSigner;
 let userId: string;
 let token: string;
-let stderr: MockInstance<typeof process.stderr.write>;
 
 beforeAll(async () => {
   database = await createTestDatabase("pglite");
@@ -103,27 +94,9 @@ afterAll(async () => {
   await database.dispose();
 });
 
-afterEach(() => {
-  stderr?.mockRestore();
-});
-
-/** Captures what the authorizer writes to stderr (where log.warn goes) during `run`. */
-async function captureLog<T>(run: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-  const lines: string[] = [];
-  stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    return { result: await run(), lines };
-  } finally {
-    stderr.mockRestore();
-  }
-}
-
 async function expectDenied(authorization: string | undefined, reason: string): Promise<void> {
   const event = authorizerEvent(authorization === undefined ? {} : { authorization });
-  const { result, lines } = await captureLog(() => handler(event));
+  const { value: result, lines } = await captureLogs(() => handler(event));
   expect(result).toStrictEqual({ isAuthorized: false });
   expect(lines).toHaveLength(1);
   const entry = JSON.parse(lines[0] ?? "") as Record<string, unknown>;
@@ -132,7 +105,7 @@ async function expectDenied(authorization: string | undefined, reason: string): 
     msg: "authorizer denied",
     reason,
     requestId: event.requestContext.requestId,
-    routeKey: "GET /api/tasks",
+    route: "GET /api/tasks",
   });
   const bearer = authorization?.split(" ").at(-1);
   if (bearer && bearer.length > 8) expect(lines[0]).not.toContain(bearer);
@@ -140,7 +113,7 @@ async function expectDenied(authorization: string | undefined, reason: string): 
 
 describe("authorizer Lambda entry (API Gateway HTTP API, REQUEST, payload 2.0, simple responses)", () => {
   it("allows a real access token from the auth Lambda with the user id and the verify time", async () => {
-    const { result, lines } = await captureLog(() =>
+    const { value: result, lines } = await captureLogs(() =>
       handler(authorizerEvent({ authorization: `Bearer ${token}` })),
     );
     expect(result).toStrictEqual({
@@ -198,7 +171,7 @@ describe("authorizer Lambda entry (API Gateway HTTP API, REQUEST, payload 2.0, s
 
   it("never logs the token, whatever the reason", async () => {
     const expired = await signer.sign({ exp: Math.floor(Date.now() / 1000) - 600 });
-    const { lines } = await captureLog(() =>
+    const { lines } = await captureLogs(() =>
       handler(authorizerEvent({ authorization: `Bearer ${expired}` })),
     );
     expect(lines).toHaveLength(1);

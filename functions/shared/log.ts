@@ -1,10 +1,35 @@
-/** One JSON object per line on stdout/stderr; callers never pass tokens, passwords or cookies. */
+import { Console } from "node:console";
+
+/**
+ * The one structured log format: one JSON object per line, `{ level, time, msg, ...fields }`.
+ * Callers never pass tokens, passwords, cookies, e-mail addresses or bodies.
+ */
 export type LogFields = Record<string, unknown>;
 
-function write(level: "info" | "warn" | "error", msg: string, fields: LogFields): void {
+/** What a line about one request carries, under these names wherever a request ends. */
+export type RequestFields = {
+  /** API Gateway's request id (the local gateway mints one the same way). */
+  requestId?: string;
+  method: string;
+  /** The API Gateway route key, e.g. "GET /api/tasks/{id}". */
+  route?: string;
+  /** The path without its query string. */
+  path: string;
+  status: number;
+  durationMs: number;
+};
+
+type Level = "info" | "warn" | "error";
+
+// Lambda's runtime prefixes console lines with a timestamp and request id; a Console on the raw
+// streams keeps each line one JSON object (as Powertools Logger does). Elsewhere the global
+// console, so test runners can capture the lines per test.
+const lambdaConsole = new Console({ stdout: process.stdout, stderr: process.stderr });
+
+function write(level: Level, msg: string, fields: LogFields): void {
   const line = JSON.stringify({ level, time: new Date().toISOString(), msg, ...fields });
-  if (level === "info") process.stdout.write(`${line}\n`);
-  else process.stderr.write(`${line}\n`);
+  const output = process.env.AWS_LAMBDA_FUNCTION_NAME ? lambdaConsole : console;
+  output[level](line);
 }
 
 export const log = {
@@ -12,6 +37,21 @@ export const log = {
   warn: (msg: string, fields: LogFields = {}) => write("warn", msg, fields),
   error: (msg: string, fields: LogFields = {}) => write("error", msg, fields),
 };
+
+/**
+ * One line per request: "request" from a function, "access" from the local server. A 5xx is
+ * logged at error level, with whatever `fields` say went wrong.
+ */
+export function logRequest(msg: "request" | "access", fields: RequestFields & LogFields): void {
+  const { requestId, method, route, path, status, durationMs, ...rest } = fields;
+  const line = { requestId, method, route, path, status, durationMs, ...rest };
+  write(status >= 500 ? "error" : "info", msg, line);
+}
+
+/** Milliseconds since `started` (a performance.now() reading), to two decimals. */
+export function elapsedMs(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100;
+}
 
 /** The message of an error, never its stack. */
 export function errorMessage(error: unknown): string {

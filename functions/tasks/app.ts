@@ -1,12 +1,12 @@
-import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
-import { routePath } from "hono/route";
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { Database } from "../db/database";
 import { pingDatabase } from "../db/database";
 import type { TaskRow } from "../db/schema";
-import type { GatewayEvent } from "../shared/gateway-event";
-import { log } from "../shared/log";
+import { trustedClientAddress } from "../shared/client-address";
+import { bindingsOf } from "../shared/gateway-event";
+import { gatewayRequestId, type ObservedEnv, requestLog } from "../shared/request-log";
 import { ApiError, invalidRequest, taskNotFound, unauthorized } from "./api-error";
 import { readAuthorizerContext } from "./authorizer-context";
 import { describeFailure } from "./database-errors";
@@ -39,25 +39,10 @@ export interface TasksAppSettings {
   db: Database;
 }
 
-/** What `hono/aws-lambda` passes as `c.env`; absent when the app is called without an event. */
-interface LambdaBindings {
-  event?: GatewayEvent;
-  requestContext?: GatewayEvent["requestContext"];
-}
-
 export type TasksEnv = {
-  Bindings: LambdaBindings;
-  Variables: {
-    requestId: string;
-    userId: string;
-    /** What went wrong, for the request's log line (never the query, a body or a token). */
-    failure: Record<string, unknown>;
-  };
+  Bindings: ObservedEnv["Bindings"];
+  Variables: ObservedEnv["Variables"] & { userId: string };
 };
-
-function bindingsOf(c: Context<TasksEnv>): LambdaBindings {
-  return (c.env as LambdaBindings | undefined) ?? {};
-}
 
 function toTask(row: TaskRow): Task {
   return {
@@ -70,28 +55,10 @@ function toTask(row: TaskRow): Task {
   };
 }
 
-/** Request id, `x-request-id`, no-store caching and exactly one JSON log line per request. */
-const observeRequest: MiddlewareHandler<TasksEnv> = async (c, next) => {
-  const started = performance.now();
-  const bindings = bindingsOf(c);
-  const requestId = bindings.requestContext?.requestId || randomUUID();
-  c.set("requestId", requestId);
+/** Responses hold a user's data: none is cached unless its route says so. */
+const noStoreByDefault: MiddlewareHandler<TasksEnv> = async (c, next) => {
   await next();
-  c.res.headers.set("x-request-id", requestId);
   if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
-  const status = c.res.status;
-  const failure = c.get("failure");
-  const fields = {
-    requestId,
-    method: c.req.method,
-    route: bindings.event?.routeKey ?? `${c.req.method} ${routePath(c, -1)}`,
-    status,
-    durationMs: Math.round((performance.now() - started) * 100) / 100,
-    ...(c.get("userId") ? { userId: c.get("userId") } : {}),
-    ...failure,
-  };
-  if (status >= 500) log.error("request", fields);
-  else log.info("request", fields);
 };
 
 /** Task routes run only behind the authorizer; the user id comes from its context and nowhere else. */
@@ -105,16 +72,17 @@ const requireAuthorizerContext: MiddlewareHandler<TasksEnv> = async (c, next) =>
   }
 };
 
-/** 413 for a body over the limit, whether it says so in Content-Length or not. */
-const limitBodySize: MiddlewareHandler<TasksEnv> = async (c, next) => {
-  const tooLarge = () =>
-    new ApiError(413, "payload_too_large", `The body must be at most ${MAX_BODY_BYTES} bytes`);
-  const declared = Number(c.req.header("content-length"));
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  // Reading caches the bytes on the request, so the JSON validator parses the same buffer.
-  if (c.req.raw.body && (await c.req.arrayBuffer()).byteLength > MAX_BODY_BYTES) throw tooLarge();
-  await next();
-};
+/** 413 for a body over the limit, before any parsing. */
+const limitBodySize = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new ApiError(
+      413,
+      "payload_too_large",
+      `The body must be at most ${MAX_BODY_BYTES} bytes`,
+    );
+  },
+});
 
 export function createTasksApp({ db }: TasksAppSettings): OpenAPIHono<TasksEnv> {
   const app = new OpenAPIHono<TasksEnv>({
@@ -129,7 +97,7 @@ export function createTasksApp({ db }: TasksAppSettings): OpenAPIHono<TasksEnv> 
     },
   });
 
-  app.use("*", observeRequest);
+  app.use("*", gatewayRequestId, requestLog, noStoreByDefault, trustedClientAddress);
   // Hono's "/api/tasks/*" also matches "/api/tasks" itself.
   app.use("/api/tasks/*", requireAuthorizerContext);
   app.use("*", limitBodySize);

@@ -1,14 +1,11 @@
 import type { LambdaEvent } from "hono/aws-lambda";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { gatewayResultToResponse, requestToGatewayEvent } from "../../infra/local/gateway-event";
 import { insertUser } from "../../infra/testing/tasks-client";
 import { closeSharedDatabases, openDatabase } from "../db/database";
 import { runMigrations } from "../db/migrate";
 import type { Environment } from "../shared/config";
-import {
-  type GatewayResult,
-  gatewayResultToResponse,
-  requestToGatewayEvent,
-} from "../shared/gateway-event";
+import type { GatewayResult } from "../shared/gateway-event";
 import { tasksConfig, tasksEnvironment } from "./config";
 import type { Task, TaskPage } from "./task-schemas";
 

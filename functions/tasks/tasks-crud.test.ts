@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { captureLogs } from "../../infra/testing/logs";
 import {
   countTasks,
   createGatewayClient,
@@ -182,14 +183,7 @@ describe.each(ENGINES)("tasks API on %s", (engine) => {
 
   it("echoes API Gateway's request id in x-request-id and in one log line per request", async () => {
     const owner = await insertUser(database.db);
-    const lines: string[] = [];
-    const capture = (chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    };
-    vi.spyOn(process.stdout, "write").mockImplementation(capture);
-    vi.spyOn(process.stderr, "write").mockImplementation(capture);
-
+    const logged: string[] = [];
     const token = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
     const cases = [
       {
@@ -203,11 +197,19 @@ describe.each(ENGINES)("tasks API on %s", (engine) => {
     ];
     for (const { method, path, options } of cases) {
       const requestId = `req-${randomUUID()}`;
-      const response = await call(method, path, {
-        ...options,
-        requestId,
-        headers: { authorization: `Bearer ${token}`, cookie: "session=abc" },
-      });
+      const { value: response, lines } = await captureLogs(() =>
+        call(method, path, {
+          ...options,
+          requestId,
+          headers: {
+            authorization: `Bearer ${token}`,
+            cookie: "session=abc",
+            // A client's own id is never taken for API Gateway's.
+            "x-request-id": "client-chosen",
+          },
+        }),
+      );
+      logged.push(...lines);
       expect(response.headers.get("x-request-id")).toBe(requestId);
       const mine = lines.filter((line) => line.includes(requestId));
       expect(mine, `${method} ${path}`).toHaveLength(1);
@@ -221,7 +223,7 @@ describe.each(ENGINES)("tasks API on %s", (engine) => {
       });
       expect(typeof entry.durationMs).toBe("number");
     }
-    const all = lines.join("");
+    const all = logged.join("");
     expect(all).not.toContain(token);
     expect(all).not.toContain("secret plan");
     expect(all).not.toContain("session=abc");

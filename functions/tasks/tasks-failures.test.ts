@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { captureLogs } from "../../infra/testing/logs";
 import {
   countTasks,
   createGatewayClient,
@@ -16,22 +17,9 @@ import type { ErrorEnvelope, Task } from "./task-schemas";
 
 const TOKEN = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJlLWJ5dGVz";
 
-/** Captures everything the functions log while `run` executes. */
-async function captureLogs(run: () => Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  };
-  const out = vi.spyOn(process.stdout, "write").mockImplementation(capture);
-  const err = vi.spyOn(process.stderr, "write").mockImplementation(capture);
-  try {
-    await run();
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return lines.join("");
+/** Everything the functions log while `run` executes, one line each. */
+async function logsOf(run: () => Promise<unknown>): Promise<string> {
+  return (await captureLogs(run)).lines.join("\n");
 }
 
 async function closedPort(): Promise<number> {
@@ -106,16 +94,23 @@ describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
       requestContext: { requestId: "r1", authorizer: { lambda: { userId: owner, verifyMs: 1 } } },
     };
     const before = await countTasks(database.db);
-    const understated = await app.request(
-      "/api/tasks",
-      {
-        method: "POST",
-        headers: { "content-type": "application/json", "content-length": "20" },
-        body: paddedBody(MAX_BODY_BYTES * 4),
-      },
-      env,
-    );
+    // The event carries the client's header and API Gateway's body: the adapter counts the body.
+    const understated = await call("POST", "/api/tasks", {
+      as: owner,
+      rawBody: paddedBody(MAX_BODY_BYTES * 4),
+      headers: { "content-type": "application/json", "content-length": "20" },
+    });
     expect(understated.status).toBe(413);
+    // A streamed body announces no length at all.
+    const streamed: RequestInit & { duplex: "half" } = {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new Blob([paddedBody(MAX_BODY_BYTES * 4)]).stream(),
+      duplex: "half",
+    };
+    const unannounced = await app.request("/api/tasks", streamed, env);
+    expect(unannounced.status).toBe(413);
+    expect(((await unannounced.json()) as ErrorEnvelope).error.code).toBe("payload_too_large");
     const overstated = await app.request(
       "/api/tasks",
       {
@@ -138,7 +133,7 @@ describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
     expect(await taskRows(database.db, owner)).toEqual([]);
 
     const before = await countTasks(database.db);
-    const logs = await captureLogs(async () => {
+    const logs = await logsOf(async () => {
       const response = await call("POST", "/api/tasks", {
         as: owner,
         json: { title: "after deletion" },
@@ -193,7 +188,7 @@ describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
       await broken.db.execute(sql`alter table task rename column title to heading`);
       const brokenCall = createGatewayClient(broken.db);
       const bodies: string[] = [];
-      const logs = await captureLogs(async () => {
+      const logs = await logsOf(async () => {
         for (const [method, path] of [
           ["POST", "/api/tasks"],
           ["GET", "/api/tasks"],
@@ -236,7 +231,7 @@ describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
     const owner = await insertUser(gone.db);
     const goneCall = createGatewayClient(gone.db);
     await gone.dispose();
-    await captureLogs(() => expectUnavailable(goneCall, owner));
+    await logsOf(() => expectUnavailable(goneCall, owner));
   });
 });
 
@@ -278,7 +273,7 @@ describe("tasks API with a database that cannot be reached through the Neon driv
 
   it("answers 503 unavailable on health and on every task route", async () => {
     const call = createGatewayClient(handle.db);
-    const logs = await captureLogs(() => expectUnavailable(call, "user-1"));
+    const logs = await logsOf(() => expectUnavailable(call, "user-1"));
     expect(logs).toContain('"status":503');
     expect(logs).not.toContain(password);
   });
@@ -289,7 +284,7 @@ describe("tasks API with a database that cannot be reached through the Neon driv
     });
     try {
       const call = createGatewayClient(unresolvable.db);
-      const logs = await captureLogs(() => expectUnavailable(call, "user-1"));
+      const logs = await logsOf(() => expectUnavailable(call, "user-1"));
       expect(logs).not.toContain(password);
     } finally {
       await unresolvable.close();

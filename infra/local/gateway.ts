@@ -1,11 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Context } from "aws-lambda";
-import {
-  type GatewayEvent,
-  type GatewayResult,
-  gatewayResultToResponse,
-  requestToGatewayEvent,
-} from "../../functions/shared/gateway-event";
+import type { GatewayEvent, GatewayResult } from "../../functions/shared/gateway-event";
 import { describeError, log } from "../../functions/shared/log";
 import {
   AUTHORIZER_CACHE_TTL_SECONDS,
@@ -14,6 +9,7 @@ import {
 } from "../api-gateway-limits";
 import type { RouteAuth } from "../routes";
 import { type AuthorizerFunction, createAuthorizerGate } from "./authorizer-gate";
+import { gatewayResultToResponse, requestToGatewayEvent } from "./gateway-event";
 import { createLambdaContext, InvocationTimeout, invokeWithTimeout } from "./lambda-context";
 import { createRouteMatcher } from "./route-matcher";
 
@@ -188,7 +184,7 @@ export function createLocalGateway<F extends string>(
       if (outcome.kind === "unauthorized") return gatewayError(401, requestId);
       if (outcome.kind === "deny") return gatewayError(403, requestId);
       if (outcome.kind === "error") {
-        log.error("authorizer failed", { requestId, routeKey: route.key, reason: outcome.reason });
+        log.error("authorizer failed", { requestId, route: route.key, reason: outcome.reason });
         return gatewayError(500, requestId);
       }
       event.requestContext.authorizer = { lambda: outcome.context };
@@ -205,12 +201,12 @@ export function createLocalGateway<F extends string>(
       return response;
     } catch (error) {
       if (error instanceof InvocationTimeout) {
-        log.error("integration timed out", { requestId, routeKey: route.key, timeoutMs });
+        log.error("integration timed out", { requestId, route: route.key, timeoutMs });
         return gatewayError(503, requestId);
       }
       log.error("function failed", {
         requestId,
-        routeKey: route.key,
+        route: route.key,
         function: name,
         ...describeError(error),
       });

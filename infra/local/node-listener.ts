@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { errorMessage, log } from "../../functions/shared/log";
+import { describeError, elapsedMs, log, type RequestFields } from "../../functions/shared/log";
 
 /**
  * Adapts a fetch-style handler to Node's http server: the request body is buffered (as API
@@ -8,19 +8,11 @@ import { errorMessage, log } from "../../functions/shared/log";
  */
 export type FetchHandler = (request: Request, info: { sourceIp: string }) => Promise<Response>;
 
-export interface CompletedRequest {
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  requestId?: string;
-}
-
 export interface NodeListenerOptions {
   maxBodyBytes: number;
   tooLarge: () => Response;
-  /** Called once per request after the response is written (the stack logs it). */
-  onComplete?: (entry: CompletedRequest) => void;
+  /** Called once per request after the response is written, with the request log's fields. */
+  onComplete?: (entry: RequestFields) => void;
 }
 
 const HOP_BY_HOP = new Set([
@@ -119,7 +111,7 @@ export function toNodeListener(
         try {
           response = await handler(request, { sourceIp: sourceIpOf(incoming) });
         } catch (error) {
-          log.error("request failed", { method, path, error: errorMessage(error) });
+          log.error("request failed", { method, path, ...describeError(error) });
           response = new Response("Internal Server Error", { status: 500 });
         }
       }
@@ -130,17 +122,16 @@ export function toNodeListener(
     try {
       await writeResponse(method, response, outgoing);
     } catch (error) {
-      log.warn("response not delivered", { method, path, error: errorMessage(error) });
+      log.warn("response not delivered", { method, path, ...describeError(error) });
       outgoing.destroy();
     }
+    const requestId = response.headers.get("apigw-requestid");
     options.onComplete?.({
+      ...(requestId ? { requestId } : {}),
       method,
       path,
       status: response.status,
-      durationMs: Math.round((performance.now() - started) * 10) / 10,
-      ...(response.headers.get("apigw-requestid")
-        ? { requestId: response.headers.get("apigw-requestid") as string }
-        : {}),
+      durationMs: elapsedMs(started),
     });
   };
 }

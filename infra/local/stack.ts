@@ -10,7 +10,7 @@ import { createAuthorizerHandler } from "../../functions/authorizer/create-handl
 import { closeSharedDatabases, type Database, openDatabase } from "../../functions/db/database";
 import { runMigrations } from "../../functions/db/migrate";
 import { parseConfig } from "../../functions/shared/config";
-import { log } from "../../functions/shared/log";
+import { errorMessage, logRequest } from "../../functions/shared/log";
 import { tasksConfig, tasksEnvironment } from "../../functions/tasks/config";
 import { createTasksHandler } from "../../functions/tasks/create-handler";
 import { GATEWAY_MAX_BODY_BYTES } from "../api-gateway-limits";
@@ -155,7 +155,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     toNodeListener(async (request, info) => (await handlerReady)(request, info), {
       maxBodyBytes: GATEWAY_MAX_BODY_BYTES,
       tooLarge: () => gatewayError(413),
-      ...(options.quiet ? {} : { onComplete: (entry) => log.info("access", { ...entry }) }),
+      ...(options.quiet ? {} : { onComplete: (entry) => logRequest("access", entry) }),
     }),
   );
 

@@ -7,11 +7,8 @@ import {
   CLIENT_IP_HEADER,
 } from "../../functions/auth/create-auth";
 import type { Database } from "../../functions/db/database";
-import {
-  gatewayResultToResponse,
-  requestToGatewayEvent,
-} from "../../functions/shared/gateway-event";
 import { apiAudience } from "../../functions/shared/settings";
+import { gatewayResultToResponse, requestToGatewayEvent } from "../local/gateway-event";
 
 /**
  * Helpers for suites that need a real Better Auth instance on a test database (this folder's

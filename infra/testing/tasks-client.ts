@@ -3,13 +3,9 @@ import { sql } from "drizzle-orm";
 import { handle, type LambdaEvent } from "hono/aws-lambda";
 import type { Database } from "../../functions/db/database";
 import { type TaskRow, task, user } from "../../functions/db/schema";
-import {
-  type AuthorizerContext,
-  type GatewayResult,
-  gatewayResultToResponse,
-  requestToGatewayEvent,
-} from "../../functions/shared/gateway-event";
+import type { AuthorizerContext, GatewayResult } from "../../functions/shared/gateway-event";
 import { createTasksApp } from "../../functions/tasks/app";
+import { gatewayResultToResponse, requestToGatewayEvent } from "../local/gateway-event";
 import { createRouteMatcher } from "../local/route-matcher";
 import { ROUTES } from "../routes";
 
@@ -85,8 +81,4 @@ export async function countTasks(db: Database): Promise<number> {
 
 export async function taskRows(db: Database, userId: string): Promise<TaskRow[]> {
   return db.select().from(task).where(sql`${task.userId} = ${userId}`);
-}
-
-export interface ErrorBody {
-  error: { code: string; message: string; details?: { location: string; field: string }[] };
 }

@@ -5,8 +5,8 @@ import { createAuthorizerHandler } from "../../functions/authorizer/create-handl
 import { createJwksKeySource } from "../../functions/authorizer/jwks-key-source";
 import { createAccessTokenVerifier } from "../../functions/authorizer/verify-access-token";
 import { parseConfig } from "../../functions/shared/config";
-import { requestToGatewayEvent } from "../../functions/shared/gateway-event";
 import { toAuthorizerEvent } from "../../infra/local/authorizer-gate";
+import { requestToGatewayEvent } from "../../infra/local/gateway-event";
 import type { AuthFixture } from "./auth-fixture";
 import { type LatencySummary, summarize } from "./stats";
 

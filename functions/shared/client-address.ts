@@ -1,5 +1,13 @@
 import { isIP } from "node:net";
-import type { GatewayEvent } from "../shared/gateway-event";
+import type { MiddlewareHandler } from "hono";
+import { bindingsOf, type GatewayEvent, type LambdaEnv } from "./gateway-event";
+
+/**
+ * The request header that carries the client address the function derived from the event,
+ * overwriting anything the client sent. Better Auth reads only this header, so rate-limit
+ * buckets cannot be picked by a client.
+ */
+export const CLIENT_IP_HEADER = "x-auth-client-ip";
 
 /**
  * The client's IP address as the infrastructure saw it, never as the client claims it.
@@ -24,3 +32,14 @@ function headerValue(event: GatewayEvent, name: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Sets CLIENT_IP_HEADER to the address derived from the event, replacing any client-sent copy;
+ * without an event there is no trustworthy address, so the header is only removed.
+ */
+export const trustedClientAddress: MiddlewareHandler<LambdaEnv> = async (c, next) => {
+  const { event } = bindingsOf(c);
+  if (event) c.req.raw.headers.set(CLIENT_IP_HEADER, clientAddressFromEvent(event));
+  else c.req.raw.headers.delete(CLIENT_IP_HEADER);
+  await next();
+};
