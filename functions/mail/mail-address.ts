@@ -46,8 +46,9 @@ export function isPlainAscii(value: string): boolean {
 
 const WORD_PREFIX = "=?UTF-8?B?";
 const WORD_SUFFIX = "?=";
-// RFC 2047 §2: an encoded word is at most 75 characters; 45 bytes of UTF-8 make 60 of base64.
-const WORD_MAX_BYTES = 45;
+// RFC 2047 §2: a line holding encoded words stays within 76 characters; 36 bytes of UTF-8 make
+// a 60-character word, which leaves room for "Subject: " in front.
+const WORD_MAX_BYTES = 36;
 
 /**
  * RFC 2047 "B" encoded words for a header value that is not plain ASCII, split between (never
