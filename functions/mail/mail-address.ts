@@ -9,8 +9,7 @@ export interface Mailbox {
   address: string;
 }
 
-// Deliberately plain: one @, no whitespace, brackets, quotes or separators (which would let one
-// value smuggle a second recipient or a header); SES and the receiving server judge the rest.
+// Plain on purpose: no whitespace, brackets, quotes or separators that could smuggle a recipient.
 const ADDRESS = /^[^\s@<>()[\]",;:\\]+@[^\s@<>()[\]",;:\\]+$/;
 const NAME_AND_ADDRESS = /^(.*?)\s*<([^<>]*)>$/s;
 // Header-unsafe: control characters (CR and LF above all).
@@ -46,8 +45,7 @@ export function isPlainAscii(value: string): boolean {
 
 const WORD_PREFIX = "=?UTF-8?B?";
 const WORD_SUFFIX = "?=";
-// RFC 2047 §2: a line holding encoded words stays within 76 characters; 36 bytes of UTF-8 make
-// a 60-character word, which leaves room for "Subject: " in front.
+// RFC 2047 caps lines with encoded words at 76: 36 bytes make 60 characters, "Subject: " fits.
 const WORD_MAX_BYTES = 36;
 
 /**
