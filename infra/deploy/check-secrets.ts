@@ -3,6 +3,9 @@ import { GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
 /** SST v2's stage name for values shared by every stage (`FALLBACK_STAGE` in sst/src/config.ts). */
 export const FALLBACK_STAGE = ".fallback";
 
+/** The statement of infra/deploy/deploy-role-policy.json that lets the check run. */
+export const SECRETS_CHECK_POLICY_SID = "CheckStageSecretsExistBeforeDeployWithoutDecryptingThem";
+
 // GetParameters accepts at most 10 names per call (SST's runtime loader chunks the same way).
 const GET_PARAMETERS_LIMIT = 10;
 
@@ -111,7 +114,7 @@ function describeSsmFailure(
   if (name === "AccessDeniedException") {
     lines.push(
       `The deploy credentials need ssm:GetParameters on ${names.map((n) => `arn:aws:ssm:${target.region}:<account>:parameter${n}`).join(", ")}`,
-      "(statement CheckStageSecretsExistBeforeDeploy in infra/deploy/deploy-role-policy.json).",
+      `(statement ${SECRETS_CHECK_POLICY_SID} in infra/deploy/deploy-role-policy.json).`,
     );
   }
   return lines.join("\n");
