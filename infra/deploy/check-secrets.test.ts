@@ -171,7 +171,7 @@ describe("the pre-deploy secrets check, against the real SDK", () => {
 });
 
 // The whole wrapper as `npm run deploy -- …` runs it, up to the point where it would start sst.
-describe("npm run deploy with a missing secret", () => {
+describe("npm run deploy", () => {
   // SST lets .env files override the shell, so a developer's own .env would change the outcome.
   const hasLocalEnvFiles = [".env", ".env.local"].some((file) => existsSync(join(ROOT, file)));
 
@@ -219,6 +219,33 @@ describe("npm run deploy with a missing secret", () => {
       );
       expect(run.stdout).not.toContain("sst deploy");
       expect(ssm.requests[0]?.headers.authorization).toMatch(/\/ap-southeast-2\/ssm\/aws4_request/);
+    },
+  );
+
+  it.skipIf(hasLocalEnvFiles)(
+    "with every secret set, runs sst deploy for the checked stage and region and passes on its failure",
+    async () => {
+      for (const name of STAGE_SECRETS)
+        ssm.parameters.add(secretParameterName({ ...TARGET, stage: "ci-check" }, name));
+
+      // Every AWS endpoint is the fake, which refuses all but SSM: sst gets as far as its first call.
+      const run = await runDeploy(["--stage", "ci-check"], {
+        AWS_REGION: "ap-southeast-2",
+        AWS_ENDPOINT_URL: ssm.endpoint,
+      });
+
+      expect(run.stdout).toContain('Secrets of stage "ci-check" in ap-southeast-2');
+      expect(run.stdout).toContain("sst deploy --stage ci-check --region ap-southeast-2");
+      const sstCalls = ssm.requests.filter((r) => typeof r.body === "string");
+      expect(sstCalls.length).toBeGreaterThan(0);
+      for (const call of sstCalls)
+        expect(call.headers.authorization).toMatch(
+          /\/ap-southeast-2\/(sts|cloudformation)\/aws4_request/,
+        );
+      expect(`${run.stdout}${run.stderr}`).toContain(
+        "The security token included in the request is invalid",
+      );
+      expect(run.status).toBe(1);
     },
   );
 });

@@ -60,7 +60,12 @@ async function main(): Promise<number> {
 function runSstDeploy(args: readonly string[]): Promise<number> {
   const cli = createRequire(import.meta.url).resolve("sst/cli/sst.js");
   console.log(`sst ${args.join(" ")}`);
-  const child = spawn(process.execPath, [cli, ...args], { stdio: "inherit" });
+  const child = spawn(process.execPath, [cli, ...args], {
+    stdio: "inherit",
+    // SST 2.49's telemetry post never settles when its endpoint is unreachable, and sst then
+    // exits 0 after a failed deploy (cli/telemetry/post-payload.js): CI must see the failure.
+    env: { ...process.env, SST_TELEMETRY_DISABLED: "1" },
+  });
   // Ctrl-C reaches sst through the terminal's process group; a CI cancel (SIGTERM) is passed on.
   process.on("SIGINT", () => {});
   process.on("SIGTERM", () => child.kill("SIGTERM"));

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 /** One request as the AWS SDK sent it over the wire. */
 export interface RecordedRequest {
   headers: IncomingHttpHeaders;
+  /** Parsed JSON for SSM's JSON protocol; the raw text for anything else. */
   body: unknown;
 }
 
@@ -19,7 +20,8 @@ export interface FakeSsm {
 
 /**
  * A local HTTP endpoint that speaks just enough of SSM's JSON 1.1 protocol for GetParameters, so
- * tests drive the real SDK client (signing, serialising, parsing) and see what it sent.
+ * tests drive the real SDK client (signing, serialising, parsing) and see what it sent. Every
+ * other AWS call (STS, CloudFormation: query protocol) is refused as an invalid token.
  */
 export async function startFakeSsm(): Promise<FakeSsm> {
   const fake: FakeSsm = {
@@ -32,7 +34,18 @@ export async function startFakeSsm(): Promise<FakeSsm> {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
-      const body: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+      const text = Buffer.concat(chunks).toString("utf8");
+      if (request.headers["x-amz-target"] !== "AmazonSSM.GetParameters") {
+        fake.requests.push({ headers: request.headers, body: text });
+        response.statusCode = 403;
+        response.setHeader("content-type", "text/xml");
+        response.end(
+          "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>" +
+            "<Message>The security token included in the request is invalid.</Message></Error></ErrorResponse>",
+        );
+        return;
+      }
+      const body: unknown = JSON.parse(text || "{}");
       fake.requests.push({ headers: request.headers, body });
       response.setHeader("content-type", "application/x-amz-json-1.1");
       if (fake.failWith) {
