@@ -1,0 +1,386 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { STAGE_SECRETS } from "../secrets";
+import {
+  fallbackParameterName,
+  SECRETS_CHECK_POLICY_SID,
+  secretParameterName,
+} from "./check-secrets";
+import {
+  type AccessRequest,
+  allowingStatements,
+  asList,
+  isAllowed,
+  type PolicyDocument,
+  validatePolicy,
+  wildcard,
+} from "./iam-policy";
+
+function readJson(relative: string): unknown {
+  return JSON.parse(readFileSync(fileURLToPath(new URL(relative, import.meta.url)), "utf8"));
+}
+
+const policy = readJson("./deploy-role-policy.json") as PolicyDocument;
+const trust = readJson("./github-oidc-trust-policy.json") as PolicyDocument;
+
+// A deploy of stage `prod` to eu-central-1 in account 123456789012; SST names the stack
+// `${stage}-${app}-${id}` (App.logicalPrefixedName in sst/src/constructs/App.ts).
+const ACCOUNT = "123456789012";
+const REGION = "eu-central-1";
+const APP_STACK = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/prod-auth-jwt-bridge-AppStack/0a1b2c3d`;
+const role = (name: string) =>
+  `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-${name}-${ACCOUNT}-${REGION}`;
+const TARGET = { app: "auth-jwt-bridge", stage: "prod", region: REGION };
+
+/**
+ * Every AWS call `sst deploy` (SST 2.49, aws-cdk toolkit-lib 1.1) makes with the caller's own
+ * credentials on a bootstrapped account, and the call our pre-deploy check adds.
+ */
+const DEPLOY_CALLS: { call: AccessRequest; source: string }[] = [
+  {
+    // loadCDKStatus and loadSSTStatus: is the account bootstrapped (and recent enough)?
+    source: "sst/src/bootstrap.ts",
+    call: {
+      action: "cloudformation:DescribeStacks",
+      resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/CDKToolkit/1`,
+    },
+  },
+  {
+    source: "sst/src/bootstrap.ts",
+    call: {
+      action: "cloudformation:DescribeStacks",
+      resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/SSTBootstrap/1`,
+    },
+  },
+  // getCloudFormationStack, then createCloudFormationStack or updateCloudFormationStack.
+  {
+    source: "sst/src/stacks/deploy.ts",
+    call: { action: "cloudformation:DescribeStacks", resource: APP_STACK },
+  },
+  {
+    source: "sst/src/stacks/deploy.ts",
+    call: { action: "cloudformation:CreateStack", resource: APP_STACK },
+  },
+  {
+    source: "sst/src/stacks/deploy.ts",
+    call: { action: "cloudformation:UpdateStack", resource: APP_STACK },
+  },
+  // deleteCloudFormationStack: a stack in ROLLBACK_COMPLETE (failed first deploy) is deleted first.
+  {
+    source: "sst/src/stacks/deploy.ts",
+    call: { action: "cloudformation:DeleteStack", resource: APP_STACK },
+  },
+  // listImports, from addInUseExports, for exports the new template drops.
+  {
+    source: "sst/src/stacks/deploy.ts",
+    call: { action: "cloudformation:ListImports", resource: "*" },
+  },
+  // Stack tags sst:app and sst:stage (App.finish) go into CreateStack/UpdateStack's Tags.
+  {
+    source: "sst/src/constructs/App.ts",
+    call: { action: "cloudformation:TagResource", resource: APP_STACK },
+  },
+  // monitor: polls DescribeStacks, DescribeStackResources and DescribeStackEvents until final.
+  {
+    source: "sst/src/stacks/monitor.ts",
+    call: { action: "cloudformation:DescribeStackResources", resource: APP_STACK },
+  },
+  {
+    source: "sst/src/stacks/monitor.ts",
+    call: { action: "cloudformation:DescribeStackEvents", resource: APP_STACK },
+  },
+  {
+    // buildCloudFormationStackParams: RoleARN is the CDK execution role.
+    source: "sst/src/stacks/deploy.ts",
+    call: {
+      action: "iam:PassRole",
+      resource: role("cfn-exec-role"),
+      context: { "iam:PassedToService": "cloudformation.amazonaws.com" },
+    },
+  },
+  // createCdkDeployments → toolkit-lib Deployments: accessStackForMutableStackOperations.
+  {
+    source: "sst/src/stacks/deploy.ts",
+    call: { action: "sts:AssumeRole", resource: role("deploy-role") },
+  },
+  // buildAndPublishAssets → cdk-assets publishes files (and images) with the publishing roles.
+  {
+    source: "sst/src/stacks/deploy.ts",
+    call: { action: "sts:AssumeRole", resource: role("file-publishing-role") },
+  },
+  {
+    source: "sst/src/stacks/deploy.ts",
+    call: { action: "sts:AssumeRole", resource: role("image-publishing-role") },
+  },
+  // provideContextValues: HostedZone.fromLookup (SITE_DOMAIN) runs with the lookup role.
+  {
+    source: "sst/src/stacks/synth.ts",
+    call: { action: "sts:AssumeRole", resource: role("lookup-role") },
+  },
+  {
+    // toolkit-lib's validateVersion reads it; CloudFormation resolves the template's
+    // BootstrapVersion parameter with GetParameters as the caller of CreateStack/UpdateStack.
+    source: "sst/src/stacks/deploy.ts",
+    call: {
+      action: "ssm:GetParameter",
+      resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/cdk-bootstrap/hnb659fds/version`,
+    },
+  },
+  {
+    source: "sst/src/stacks/deploy.ts",
+    call: {
+      action: "ssm:GetParameters",
+      resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/cdk-bootstrap/hnb659fds/version`,
+    },
+  },
+  {
+    // TemplateURL points into the CDK assets bucket; CloudFormation fetches it as the caller.
+    source: "sst/src/stacks/deploy.ts",
+    call: {
+      action: "s3:GetObject",
+      resource: `arn:aws:s3:::cdk-hnb659fds-assets-${ACCOUNT}-${REGION}/0123abcd.json`,
+    },
+  },
+  // useAppMetadata / saveAppMetadata: the stage's mode ("deploy" vs "dev") in the SST bucket.
+  {
+    source: "sst/src/stacks/app-metadata.ts",
+    call: {
+      action: "s3:GetObject",
+      resource:
+        "arn:aws:s3:::sstbootstrap-eucentral1a1b2c3d-x9y8z7/appMetadata/app.auth-jwt-bridge/stage.prod.json",
+    },
+  },
+  {
+    source: "sst/src/stacks/app-metadata.ts",
+    call: {
+      action: "s3:PutObject",
+      resource:
+        "arn:aws:s3:::sstbootstrap-eucentral1a1b2c3d-x9y8z7/appMetadata/app.auth-jwt-bridge/stage.prod.json",
+    },
+  },
+  // checkStageSecrets: the stage's secrets, then the fallbacks, without decryption.
+  ...STAGE_SECRETS.flatMap((name) =>
+    [secretParameterName(TARGET, name), fallbackParameterName(TARGET, name)].map((parameter) => ({
+      source: "infra/deploy/check-secrets.ts",
+      call: {
+        action: "ssm:GetParameters",
+        resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${parameter}`,
+      },
+    })),
+  ),
+];
+
+// Actions IAM authorizes only against "*" (no resource types in the Service Authorization Reference).
+const ACTIONS_WITHOUT_RESOURCE_TYPES = new Set(["cloudformation:ListImports"]);
+
+describe("the deploy role policy", () => {
+  it("is a valid identity policy with a Sid on every statement", () => {
+    expect(validatePolicy(policy, "identity")).toEqual([]);
+  });
+
+  it("fits a managed policy (6,144 characters without whitespace)", () => {
+    expect(JSON.stringify(policy).replace(/\s/g, "").length).toBeLessThan(6144);
+  });
+
+  it.each(
+    DEPLOY_CALLS.map(({ call, source }) => [call.action, call.resource, source, call] as const),
+  )("allows %s on %s (%s)", (_action, _resource, _source, call) => {
+    expect(isAllowed(policy, call)).toBe(true);
+  });
+
+  it("grants nothing SST does not call: every statement serves at least one call", () => {
+    const used = new Set(
+      DEPLOY_CALLS.flatMap(({ call }) => allowingStatements(policy, call).map((s) => s.Sid)),
+    );
+    expect(policy.Statement.map((s) => s.Sid).filter((sid) => !used.has(sid))).toEqual([]);
+  });
+
+  it("has the statement the secrets check names when SSM refuses it", () => {
+    const statement = policy.Statement.find((s) => s.Sid === SECRETS_CHECK_POLICY_SID);
+    expect(statement?.Action).toBe("ssm:GetParameters");
+  });
+
+  it('has no "Action": "*" and no service-wide wildcard', () => {
+    for (const statement of policy.Statement)
+      for (const action of asList(statement.Action)) expect(action).not.toMatch(/(^\*$|:\*$)/);
+  });
+
+  it('uses "Resource": "*" only for actions without resource types, and says so in the Sid', () => {
+    for (const statement of policy.Statement) {
+      if (!asList(statement.Resource ?? []).includes("*")) continue;
+      for (const action of asList(statement.Action))
+        expect(ACTIONS_WITHOUT_RESOURCE_TYPES.has(action), `${statement.Sid}: ${action}`).toBe(
+          true,
+        );
+      expect(statement.Sid).toMatch(/NoResourceLevelPermissions/);
+    }
+  });
+
+  it("passes only the CDK execution role, and only to CloudFormation", () => {
+    const passRole = policy.Statement.filter((s) =>
+      asList(s.Action).some((action) => wildcard(action.toLowerCase()).test("iam:passrole")),
+    );
+    expect(passRole).toHaveLength(1);
+    expect(passRole[0]?.Resource).toBe("arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*");
+    const toCloudFormation = { "iam:PassedToService": "cloudformation.amazonaws.com" };
+    expect(isAllowed(policy, { action: "iam:PassRole", resource: role("cfn-exec-role") })).toBe(
+      false,
+    );
+    for (const other of ["deploy-role", "lookup-role", "file-publishing-role"])
+      expect(
+        isAllowed(policy, {
+          action: "iam:PassRole",
+          resource: role(other),
+          context: toCloudFormation,
+        }),
+      ).toBe(false);
+    expect(
+      isAllowed(policy, {
+        action: "iam:PassRole",
+        resource: role("cfn-exec-role"),
+        context: { "iam:PassedToService": "lambda.amazonaws.com" },
+      }),
+    ).toBe(false);
+    expect(
+      isAllowed(policy, {
+        action: "iam:PassRole",
+        resource: `arn:aws:iam::${ACCOUNT}:role/Admin`,
+        context: toCloudFormation,
+      }),
+    ).toBe(false);
+  });
+
+  it.each<[string, AccessRequest]>([
+    [
+      "another app's stack",
+      {
+        action: "cloudformation:UpdateStack",
+        resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/prod-billing-AppStack/1`,
+      },
+    ],
+    [
+      "the SST bootstrap stack (bootstrapping is an admin's job)",
+      {
+        action: "cloudformation:UpdateStack",
+        resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/SSTBootstrap/1`,
+      },
+    ],
+    [
+      "deleting the CDK bootstrap stack",
+      {
+        action: "cloudformation:DeleteStack",
+        resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/CDKToolkit/1`,
+      },
+    ],
+    [
+      "writing a secret",
+      {
+        action: "ssm:PutParameter",
+        resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/sst/auth-jwt-bridge/prod/Secret/DATABASE_URL/value`,
+      },
+    ],
+    [
+      "reading all of the app's parameters by path",
+      {
+        action: "ssm:GetParametersByPath",
+        resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/sst/auth-jwt-bridge/prod`,
+      },
+    ],
+    [
+      "another app's secrets",
+      {
+        action: "ssm:GetParameters",
+        resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/sst/billing/prod/Secret/DATABASE_URL/value`,
+      },
+    ],
+    [
+      "decrypting a secret",
+      { action: "kms:Decrypt", resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234` },
+    ],
+    [
+      "another app's metadata",
+      {
+        action: "s3:PutObject",
+        resource: "arn:aws:s3:::sstbootstrap-x/appMetadata/app.billing/stage.prod.json",
+      },
+    ],
+    [
+      "writing to the CDK assets bucket (the file-publishing role does that)",
+      {
+        action: "s3:PutObject",
+        resource: `arn:aws:s3:::cdk-hnb659fds-assets-${ACCOUNT}-${REGION}/x.zip`,
+      },
+    ],
+    [
+      "assuming any other role",
+      { action: "sts:AssumeRole", resource: `arn:aws:iam::${ACCOUNT}:role/Admin` },
+    ],
+  ])("does not allow %s", (_what, request) => {
+    expect(isAllowed(policy, request)).toBe(false);
+  });
+});
+
+describe("the GitHub OIDC trust policy template", () => {
+  it("is a valid trust policy", () => {
+    expect(validatePolicy(trust, "trust")).toEqual([]);
+  });
+
+  it("trusts only GitHub's OIDC provider, for STS, from named environments of one repository", () => {
+    const [statement, ...others] = trust.Statement;
+    expect(others).toEqual([]);
+    expect(statement?.Action).toBe("sts:AssumeRoleWithWebIdentity");
+    expect(statement?.Principal).toEqual({
+      Federated: "arn:aws:iam::<ACCOUNT_ID>:oidc-provider/token.actions.githubusercontent.com",
+    });
+    expect(Object.keys(statement?.Condition ?? {})).toEqual(["StringEquals"]);
+    const equals = statement?.Condition?.StringEquals ?? {};
+    expect(equals["token.actions.githubusercontent.com:aud"]).toBe("sts.amazonaws.com");
+    // Exact environments, no wildcard: a pull request's workflow cannot assume the role.
+    for (const subject of asList(equals["token.actions.githubusercontent.com:sub"] ?? []))
+      expect(subject).toMatch(/^repo:<OWNER>\/<REPO>:environment:[a-z][a-z0-9-]*$/);
+  });
+});
+
+interface WorkflowStep {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, string>;
+  env?: Record<string, string>;
+}
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not JavaScript.
+const REGION_VARIABLE = "${{ vars.AWS_REGION }}";
+
+describe("the deploy workflow", () => {
+  const workflowPath = fileURLToPath(
+    new URL("../../.github/workflows/deploy.yml", import.meta.url),
+  );
+  const source = readFileSync(workflowPath, "utf8");
+  const workflow = parse(source) as {
+    jobs: { deploy: { env: Record<string, string>; steps: WorkflowStep[] } };
+  };
+  const deploy = workflow.jobs.deploy;
+
+  it("points its setup comment at the checked-in policies", () => {
+    expect(source).toContain("infra/deploy/deploy-role-policy.json");
+    expect(source).toContain("infra/deploy/github-oidc-trust-policy.json");
+  });
+
+  it("uses the environment's AWS_REGION for every step, credentials and deploy alike", () => {
+    expect(deploy.env.AWS_REGION).toBe(REGION_VARIABLE);
+    const credentials = deploy.steps.find((step) =>
+      step.uses?.startsWith("aws-actions/configure-aws-credentials"),
+    );
+    expect(credentials?.with?.["aws-region"]).toBe(REGION_VARIABLE);
+    for (const step of deploy.steps) expect(step.env?.AWS_REGION).toBeUndefined();
+  });
+
+  it("deploys through npm run deploy, so the secrets check runs first", () => {
+    const runs = deploy.steps.map((step) => step.run ?? "");
+    expect(runs.some((run) => /npm run deploy -- --stage "\$STAGE"/.test(run))).toBe(true);
+    expect(runs.some((run) => /sst deploy/.test(run))).toBe(false);
+  });
+});
