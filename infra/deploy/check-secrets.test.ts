@@ -171,7 +171,7 @@ describe("the pre-deploy secrets check, against the real SDK", () => {
 });
 
 // The whole wrapper as `npm run deploy -- …` runs it, up to the point where it would start sst.
-describe("npm run deploy", () => {
+describe("npm run deploy", { timeout: 120_000 }, () => {
   // SST lets .env files override the shell, so a developer's own .env would change the outcome.
   const hasLocalEnvFiles = [".env", ".env.local"].some((file) => existsSync(join(ROOT, file)));
 
@@ -179,7 +179,7 @@ describe("npm run deploy", () => {
   function runDeploy(args: string[], env: Record<string, string>) {
     const child = spawn(process.execPath, ["--import", "tsx", "infra/deploy/deploy.ts", ...args], {
       cwd: ROOT,
-      timeout: 60_000,
+      timeout: 110_000,
       env: {
         PATH: process.env.PATH ?? "",
         HOME: process.env.HOME ?? "",
