@@ -12,6 +12,9 @@ export default {
     };
   },
   stacks(app) {
+    // `sst dev` would proxy every Lambda to your machine through a deployed stage, so each
+    // developer would need an AWS account; `npm start` runs the same handlers, route table and
+    // authorizer rules locally with no account (docs/local-stack.md).
     if (app.mode === "dev") {
       throw new Error(
         "sst dev is not supported: run the whole stack locally with `npm start` (or `npm run dev`), deploy with `sst deploy`",
