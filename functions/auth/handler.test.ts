@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   TEST_AUDIENCE,
   TEST_ISSUER,
@@ -7,14 +7,12 @@ import {
   TEST_PASSWORD,
   uniqueEmail,
 } from "../../infra/testing/auth";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
-import { closeSharedDatabases, openDatabase } from "../db/database";
-import { runMigrations } from "../db/migrate";
-import {
-  type GatewayResult,
-  gatewayResultToResponse,
-  requestToGatewayEvent,
-} from "../shared/gateway-event";
+import { coldStart } from "../../infra/testing/cold-start";
+import { describeEachEngine } from "../../infra/testing/database-suite";
+import { routeEvents } from "../../infra/testing/gateway-events";
+import { captureLogs } from "../../infra/testing/logs";
+import { closeSharedDatabases } from "../db/database";
+import { type GatewayResult, gatewayResultToResponse } from "../shared/gateway-event";
 import { createAuthLambda } from "./auth-lambda";
 import { STRICT_RATE_LIMITS } from "./create-auth";
 
@@ -22,29 +20,12 @@ type Entry = typeof import("./handler");
 let coldStarts = 0;
 
 /** Evaluates the entry afresh with this environment, as a Lambda cold start would. */
-async function loadEntry(env: Record<string, string | undefined>): Promise<Entry> {
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+function loadEntry(env: Record<string, string | undefined>): Promise<Entry> {
   coldStarts += 1;
-  const specifier = `./handler.ts?cold-start=${coldStarts}`;
-  return (await import(/* @vite-ignore */ specifier)) as Entry;
+  return coldStart<Entry>(new URL("./handler.ts", import.meta.url), env);
 }
 
-/** Captures the JSON lines written to stdout and stderr while `run` executes. */
-async function captureLogs<T>(run: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
-  const lines: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split("\n").filter(Boolean));
-    return true;
-  };
-  const out = vi.spyOn(process.stdout, "write").mockImplementation(capture);
-  const err = vi.spyOn(process.stderr, "write").mockImplementation(capture);
-  try {
-    return { value: await run(), lines };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const authRouteEvent = routeEvents("auth");
 
 interface EventInit {
   method?: string;
@@ -66,20 +47,16 @@ async function authEvent(path: string, init: EventInit = {}) {
     headers,
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
-  return requestToGatewayEvent(request, {
-    routeKey: "ANY /api/auth/{proxy+}",
-    pathParameters: { proxy: path.slice(1) },
+  return authRouteEvent(request, {
     sourceIp: init.sourceIp ?? `192.0.2.${1 + (coldStarts % 250)}`,
     requestId: init.requestId,
   });
 }
 
-describe.each(ENGINES)("auth Lambda entry on %s", (engine) => {
-  let databaseUrl: string;
-  let testDatabase: TestDatabase | undefined;
+describeEachEngine("auth Lambda entry on %s", { openedByUrl: true }, (database) => {
   let entry: Entry;
   const baseEnv = () => ({
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: database.url,
     BETTER_AUTH_SECRET: randomBytes(32).toString("base64url"),
     BETTER_AUTH_URL: TEST_ORIGIN,
     JWT_ISSUER: TEST_ISSUER,
@@ -88,22 +65,10 @@ describe.each(ENGINES)("auth Lambda entry on %s", (engine) => {
   });
 
   beforeAll(async () => {
-    if (engine === "pglite") {
-      // Named, so the entry's openDatabase gets the same embedded engine.
-      databaseUrl = `memory:auth-entry-${randomBytes(4).toString("hex")}`;
-      await runMigrations((await openDatabase({ url: databaseUrl })).db);
-    } else {
-      testDatabase = await createTestDatabase(engine);
-      databaseUrl = testDatabase.url;
-    }
     entry = await loadEntry(baseEnv());
   });
   afterEach(() => {
     vi.unstubAllEnvs();
-  });
-  afterAll(async () => {
-    await testDatabase?.dispose();
-    await closeSharedDatabases();
   });
 
   async function signUpThroughEntry(email: string): Promise<GatewayResult> {

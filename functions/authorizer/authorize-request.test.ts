@@ -1,5 +1,7 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { authorizerEvent, createOwnKeySigner, staticJwksFetch } from "../../infra/testing/tokens";
+import { describe, expect, it } from "vitest";
+import { authorizerEvent } from "../../infra/testing/gateway-events";
+import { captureLogs } from "../../infra/testing/logs";
+import { createOwnKeySigner, staticJwksFetch } from "../../infra/testing/signers";
 import { createAuthorizeRequest } from "./authorize-request";
 import { createJwksKeySource } from "./jwks-key-source";
 import { createAccessTokenVerifier } from "./verify-access-token";
@@ -25,27 +27,14 @@ async function setup() {
   return { signer, endpoint, authorize };
 }
 
-function captureStderr(): string[] {
-  const lines: string[] = [];
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  return lines;
-}
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
 describe("authorizeRequest", () => {
   it("denies when the key set cannot be loaded and logs the cause for operators", async () => {
     const { signer, endpoint, authorize } = await setup();
     endpoint.fail = true;
     const token = await signer.sign();
     const event = authorizerEvent({ authorization: `Bearer ${token}` });
-    const lines = captureStderr();
-    expect(await authorize(event)).toStrictEqual({ isAuthorized: false });
+    const { value, lines } = await captureLogs(() => authorize(event));
+    expect(value).toStrictEqual({ isAuthorized: false });
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] ?? "")).toMatchObject({
       reason: "key_source_unavailable",
@@ -58,8 +47,8 @@ describe("authorizeRequest", () => {
   it("denies an event that carries no headers at all as missing_token", async () => {
     const { authorize } = await setup();
     const { headers: _headers, ...event } = authorizerEvent({});
-    const lines = captureStderr();
-    expect(await authorize(event)).toStrictEqual({ isAuthorized: false });
+    const { value, lines } = await captureLogs(() => authorize(event));
+    expect(value).toStrictEqual({ isAuthorized: false });
     expect(JSON.parse(lines[0] ?? "")).toMatchObject({ reason: "missing_token" });
   });
 });

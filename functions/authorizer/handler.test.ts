@@ -1,32 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  describe,
-  expect,
-  it,
-  type MockInstance,
-  vi,
-} from "vitest";
-import {
-  accessToken,
-  authCaller,
-  signUp,
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  testAuthSettings,
-  uniqueEmail,
-} from "../../infra/testing/auth";
-import { createTestDatabase, type TestDatabase } from "../../infra/testing/database";
-import {
-  authorizerEvent,
-  createAuthSigner,
-  TOKEN_ATTACKS,
-  type TrustedSigner,
-} from "../../infra/testing/tokens";
-import { type Auth, createAuth } from "../auth/create-auth";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { accessToken, createTestAuth, signUp, uniqueEmail } from "../../infra/testing/auth";
+import { useTestDatabase } from "../../infra/testing/database-suite";
+import { authorizerEvent } from "../../infra/testing/gateway-events";
+import { captureLogs } from "../../infra/testing/logs";
+import { createAuthSigner, type TrustedSigner } from "../../infra/testing/signers";
+import { TOKEN_ATTACKS } from "../../infra/testing/token-attacks";
 import type { AuthorizeRequest } from "./authorize-request";
 
 /**
@@ -34,24 +14,21 @@ import type { AuthorizeRequest } from "./authorize-request";
  * fed real API Gateway HTTP API authorizer events. Its JWKS_URL points at a real HTTP server
  * that answers from the auth instance, so the key source takes the production fetch path.
  */
-let database: TestDatabase;
-let auth: Auth;
+const database = useTestDatabase("pglite");
 let server: Server;
 let jwksRequests = 0;
 let handler: AuthorizeRequest;
 let signer: TrustedSigner;
 let userId: string;
 let token: string;
-let stderr: MockInstance<typeof process.stderr.write>;
 
 beforeAll(async () => {
-  database = await createTestDatabase("pglite");
-  const settings = testAuthSettings(database.db);
-  auth = createAuth(settings);
+  const testAuth = createTestAuth(database);
+  const { auth, settings } = testAuth;
   server = createServer((request, response) => {
     jwksRequests += 1;
     auth
-      .handler(new Request(`${TEST_ISSUER}${request.url}`, { method: request.method }))
+      .handler(new Request(`${settings.baseURL}${request.url}`, { method: request.method }))
       .then(async (answer) => {
         response.writeHead(answer.status, { "content-type": "application/json" });
         response.end(await answer.text());
@@ -61,48 +38,24 @@ beforeAll(async () => {
   const { port } = server.address() as AddressInfo;
 
   vi.stubEnv("JWKS_URL", `http://127.0.0.1:${port}/api/auth/jwks`);
-  vi.stubEnv("JWT_ISSUER", TEST_ISSUER);
-  vi.stubEnv("JWT_AUDIENCE", TEST_AUDIENCE);
+  vi.stubEnv("JWT_ISSUER", settings.issuer);
+  vi.stubEnv("JWT_AUDIENCE", settings.audience);
   ({ handler } = await import("./handler"));
   vi.unstubAllEnvs();
 
-  const user = await signUp(authCaller(auth, "lambda"), uniqueEmail("authorizer"));
+  const user = await signUp(testAuth.caller(), uniqueEmail("authorizer"));
   userId = user.id;
-  token = await accessToken(authCaller(auth, "lambda"), user.cookie);
-  signer = await createAuthSigner(auth, {
-    secret: settings.secret,
-    issuer: TEST_ISSUER,
-    audience: TEST_AUDIENCE,
-    subject: userId,
-  });
+  token = await accessToken(testAuth.caller(), user.cookie);
+  signer = await createAuthSigner(testAuth, userId);
 });
 
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
-  await database.dispose();
 });
-
-afterEach(() => {
-  stderr?.mockRestore();
-});
-
-/** Captures what the authorizer writes to stderr (where log.warn goes) during `run`. */
-async function captureLog<T>(run: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-  const lines: string[] = [];
-  stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    return { result: await run(), lines };
-  } finally {
-    stderr.mockRestore();
-  }
-}
 
 async function expectDenied(authorization: string | undefined, reason: string): Promise<void> {
   const event = authorizerEvent(authorization === undefined ? {} : { authorization });
-  const { result, lines } = await captureLog(() => handler(event));
+  const { value: result, lines } = await captureLogs(() => handler(event));
   expect(result).toStrictEqual({ isAuthorized: false });
   expect(lines).toHaveLength(1);
   const entry = JSON.parse(lines[0] ?? "") as Record<string, unknown>;
@@ -119,7 +72,7 @@ async function expectDenied(authorization: string | undefined, reason: string): 
 
 describe("authorizer Lambda entry (API Gateway HTTP API, REQUEST, payload 2.0, simple responses)", () => {
   it("allows a real access token from the auth Lambda with the user id and the verify time", async () => {
-    const { result, lines } = await captureLog(() =>
+    const { value: result, lines } = await captureLogs(() =>
       handler(authorizerEvent({ authorization: `Bearer ${token}` })),
     );
     expect(result).toStrictEqual({
@@ -176,7 +129,7 @@ describe("authorizer Lambda entry (API Gateway HTTP API, REQUEST, payload 2.0, s
 
   it("never logs the token, whatever the reason", async () => {
     const expired = await signer.sign({ exp: Math.floor(Date.now() / 1000) - 600 });
-    const { lines } = await captureLog(() =>
+    const { lines } = await captureLogs(() =>
       handler(authorizerEvent({ authorization: `Bearer ${expired}` })),
     );
     expect(lines).toHaveLength(1);

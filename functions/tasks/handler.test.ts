@@ -1,13 +1,8 @@
-import type { LambdaEvent } from "hono/aws-lambda";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { insertUser } from "../../infra/testing/tasks-client";
+import { honoLambda, lambdaClient } from "../../infra/testing/gateway-events";
+import { insertUser } from "../../infra/testing/table-rows";
 import { closeSharedDatabases, openDatabase } from "../db/database";
 import { runMigrations } from "../db/migrate";
-import {
-  type GatewayResult,
-  gatewayResultToResponse,
-  requestToGatewayEvent,
-} from "../shared/gateway-event";
 import type { Task } from "./task-schemas";
 
 describe("the tasks Lambda entry", () => {
@@ -24,17 +19,11 @@ describe("the tasks Lambda entry", () => {
     vi.stubEnv("DATABASE_URL", url);
     const { handler } = await import("./handler");
 
-    const invoke = async (request: Request, routeKey: string, userId?: string) => {
-      const event = await requestToGatewayEvent(request, {
-        routeKey,
-        ...(userId ? { authorizer: { userId, verifyMs: 0.5 } } : {}),
-      });
-      return gatewayResultToResponse(
-        (await handler(event as unknown as LambdaEvent)) as GatewayResult,
-      );
-    };
+    const api = lambdaClient("api", honoLambda(handler));
+    const invoke = (request: Request, userId?: string) =>
+      api(request, userId ? { authorizer: { userId, verifyMs: 0.5 } } : {});
 
-    const health = await invoke(new Request("https://api.test/api/health"), "GET /api/health");
+    const health = await invoke(new Request("https://api.test/api/health"));
     expect(await health.json()).toEqual({ status: "ok", database: "ok" });
 
     const created = await invoke(
@@ -43,12 +32,11 @@ describe("the tasks Lambda entry", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ title: "through the entry" }),
       }),
-      "POST /api/tasks",
       owner,
     );
     expect(created.status).toBe(201);
     const task = (await created.json()) as Task;
-    const list = await invoke(new Request("https://api.test/api/tasks"), "GET /api/tasks", owner);
+    const list = await invoke(new Request("https://api.test/api/tasks"), owner);
     expect(((await list.json()) as { items: Task[] }).items).toEqual([task]);
   });
 });

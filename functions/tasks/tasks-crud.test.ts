@@ -1,30 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
-import {
-  countTasks,
-  createGatewayClient,
-  type GatewayClient,
-  insertUser,
-  TEST_VERIFY_MS,
-} from "../../infra/testing/tasks-client";
+import { afterEach, expect, it, vi } from "vitest";
+import { describeEachEngine } from "../../infra/testing/database-suite";
+import { startLogCapture } from "../../infra/testing/logs";
+import { countTasks, insertUser } from "../../infra/testing/table-rows";
+import { createGatewayClient, TEST_VERIFY_MS } from "../../infra/testing/tasks-client";
 import { task } from "../db/schema";
 import type { Task } from "./task-schemas";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-describe.each(ENGINES)("tasks API on %s", (engine) => {
-  let database: TestDatabase;
-  let call: GatewayClient;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    call = createGatewayClient(database.db);
-  });
-  afterAll(async () => {
-    await database.dispose();
-  });
+describeEachEngine("tasks API on %s", (database) => {
+  const call = createGatewayClient(database);
   afterEach(() => {
     vi.restoreAllMocks();
   });
@@ -182,13 +169,7 @@ describe.each(ENGINES)("tasks API on %s", (engine) => {
 
   it("echoes API Gateway's request id in x-request-id and in one log line per request", async () => {
     const owner = await insertUser(database.db);
-    const lines: string[] = [];
-    const capture = (chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    };
-    vi.spyOn(process.stdout, "write").mockImplementation(capture);
-    vi.spyOn(process.stderr, "write").mockImplementation(capture);
+    const { lines } = startLogCapture();
 
     const token = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
     const cases = [

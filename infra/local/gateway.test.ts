@@ -1,7 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { GatewayEvent } from "../../functions/shared/gateway-event";
+import { captureLogs } from "../testing/logs";
 import type { AuthorizerEvent, AuthorizerFunction } from "./authorizer-gate";
 import {
   createLocalGateway,
@@ -226,17 +227,12 @@ describe("local API Gateway: results", () => {
         },
       },
     });
-    const errors = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    try {
-      const response = await fetch(`${base}/api/boom`);
-      expect(response.status).toBe(500);
-      expect(await response.text()).toBe('{"message":"Internal Server Error"}');
-      const logged = errors.mock.calls.map((call) => String(call[0])).join("");
-      expect(logged).toContain('"msg":"function failed"');
-      expect(logged).not.toContain("hunter2");
-    } finally {
-      errors.mockRestore();
-    }
+    const { value: response, lines } = await captureLogs(() => fetch(`${base}/api/boom`));
+    expect(response.status).toBe(500);
+    expect(await response.text()).toBe('{"message":"Internal Server Error"}');
+    const logged = lines.join("");
+    expect(logged).toContain('"msg":"function failed"');
+    expect(logged).not.toContain("hunter2");
   });
 
   it("answers 503 Service Unavailable when the function exceeds the integration timeout", async () => {
