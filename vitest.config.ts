@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from "vitest/config";
 
 /**
- * The fast path (`npm run test:unit`, about 30 s on a busy 2-core machine): suites that need no
+ * The fast path (`npm run test:unit`, 30-40 s on a busy 2-core machine): suites that need no
  * database, browser, SST synth, site build or local stack process. Out: every suite on PGlite or
  * PostgreSQL (an embedded PGlite takes 1.5 s to start when idle and 10-20 s on a busy machine; the
  * PGlite suites alone ran for 7 minutes here), site.e2e (Chromium), app-stack (synth),
