@@ -1,16 +1,55 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/**
+ * The fast path (`npm run test:unit`, 30-40 s on a busy 2-core machine): suites that need no
+ * database, browser, SST synth, site build or local stack process. Out: every suite on PGlite or
+ * PostgreSQL (an embedded PGlite takes 1.5 s to start when idle and 10-20 s on a busy machine; the
+ * PGlite suites alone ran for 7 minutes here), site.e2e (Chromium), app-stack (synth),
+ * bundle-budget (astro build), start and dev (spawn the local stack). A new suite that needs none
+ * of those belongs in this list.
+ */
+const UNIT_SUITES = [
+  "functions/authorizer/authorize-request.test.ts",
+  "functions/authorizer/jwks-key-source.test.ts",
+  "functions/authorizer/verify-access-token.test.ts",
+  "infra/local/gateway.test.ts",
+  "infra/local/static-site.test.ts",
+  "infra/site-router.test.ts",
+  "infra/stage-settings.test.ts",
+  "infra/template-graph.test.ts",
+  "load/bench/*.test.ts",
+  "load/k6-scripts.test.ts",
+  "site/tests/api-client.test.ts",
+  "site/tests/color-contrast.test.ts",
+];
+
+const ALL_SUITES = [
+  "functions/**/*.test.ts",
+  "infra/**/*.test.ts",
+  "site/tests/**/*.test.ts",
+  "load/**/*.test.ts",
+  "specs/**/*.test.ts",
+];
 
 export default defineConfig({
   test: {
-    include: [
-      "functions/**/*.test.ts",
-      "infra/**/*.test.ts",
-      "site/tests/**/*.test.ts",
-      "load/**/*.test.ts",
-      "specs/**/*.test.ts",
-    ],
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // Request logs and fixture notices are kept with each test and shown only if it fails.
+    silent: "passed-only",
+    projects: [
+      { extends: true, test: { name: "unit", include: UNIT_SUITES } },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ALL_SUITES,
+          exclude: [...configDefaults.exclude, ...UNIT_SUITES],
+          // Probes the PostgreSQL server once for the whole run (infra/testing/database.ts).
+          globalSetup: ["infra/testing/global-setup.ts"],
+        },
+      },
+    ],
     coverage: {
       provider: "v8",
       include: [

@@ -1,30 +1,11 @@
 import { eq, inArray, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type AuthCall,
-  authCaller,
-  signUp,
-  TEST_PASSWORD,
-  testAuthSettings,
-  uniqueEmail,
-} from "../../infra/testing/auth";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { expect, it } from "vitest";
+import { createTestAuth, signUp, TEST_PASSWORD, uniqueEmail } from "../../infra/testing/auth";
+import { describeEachEngine } from "../../infra/testing/database-suite";
 import { account, session, task, user, verification } from "../db/schema";
-import { type Auth, createAuth } from "./create-auth";
 
-describe.each(ENGINES)("account integrity on %s", (engine) => {
-  let database: TestDatabase;
-  let auth: Auth;
-  let call: AuthCall;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    auth = createAuth(testAuthSettings(database.db));
-    call = authCaller(auth, "lambda");
-  });
-  afterAll(async () => {
-    await database.dispose();
-  });
+describeEachEngine("account integrity on %s", (database) => {
+  const call = createTestAuth(database).caller();
 
   const usersWithEmail = (email: string) =>
     database.db.select({ id: user.id }).from(user).where(eq(user.email, email));

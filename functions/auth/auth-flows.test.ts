@@ -1,38 +1,27 @@
 import { eq } from "drizzle-orm";
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  type AuthCall,
   accessToken,
-  authCaller,
+  createTestAuth,
   SURFACES,
   signUp,
   TEST_AUDIENCE,
   TEST_ISSUER,
   TEST_PASSWORD,
-  testAuthSettings,
   uniqueEmail,
 } from "../../infra/testing/auth";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { ENGINES } from "../../infra/testing/database";
+import { useTestDatabase } from "../../infra/testing/database-suite";
 import { account, session, user } from "../db/schema";
 import { AccessTokenClaimsSchema } from "../shared/access-token";
-import { ACCESS_TOKEN_TTL_SECONDS, type Auth, createAuth } from "./create-auth";
+import { ACCESS_TOKEN_TTL_SECONDS } from "./create-auth";
 
 const cases = ENGINES.flatMap((engine) => SURFACES.map((surface) => [engine, surface] as const));
 
 describe.each(cases)("Better Auth flows on %s through %s", (engine, surface) => {
-  let database: TestDatabase;
-  let auth: Auth;
-  let call: AuthCall;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    auth = createAuth(testAuthSettings(database.db));
-    call = authCaller(auth, surface);
-  });
-  afterAll(async () => {
-    await database.dispose();
-  });
+  const database = useTestDatabase(engine);
+  const call = createTestAuth(database).caller(surface);
 
   async function userRows(email: string) {
     return database.db.select().from(user).where(eq(user.email, email));

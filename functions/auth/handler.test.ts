@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { gatewayResultToResponse, requestToGatewayEvent } from "../../infra/local/gateway-event";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { gatewayResultToResponse } from "../../infra/local/gateway-event";
 import { TEST_ORIGIN, TEST_PASSWORD, uniqueEmail } from "../../infra/testing/auth";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { coldStart } from "../../infra/testing/cold-start";
+import { describeEachEngine } from "../../infra/testing/database-suite";
+import { routeEvents } from "../../infra/testing/gateway-events";
 import { captureLogs } from "../../infra/testing/logs";
-import { closeSharedDatabases, openDatabase } from "../db/database";
-import { runMigrations } from "../db/migrate";
+import { closeSharedDatabases } from "../db/database";
 import type { Environment } from "../shared/config";
 import type { GatewayResult } from "../shared/gateway-event";
 import { createAuthLambda } from "./auth-lambda";
@@ -20,12 +21,13 @@ const { settings } = authConfig;
  * Evaluates the entry afresh with this environment, as a Lambda cold start would: every variable
  * the auth config declares is set as given or unset.
  */
-async function loadEntry(env: Environment): Promise<Entry> {
-  for (const { variable } of Object.values(settings)) vi.stubEnv(variable, env[variable]);
+function loadEntry(env: Environment): Promise<Entry> {
+  const declared = Object.values(settings).map(({ variable }) => [variable, env[variable]]);
   coldStarts += 1;
-  const specifier = `./handler.ts?cold-start=${coldStarts}`;
-  return (await import(/* @vite-ignore */ specifier)) as Entry;
+  return coldStart<Entry>(new URL("./handler.ts", import.meta.url), Object.fromEntries(declared));
 }
+
+const authRouteEvent = routeEvents("auth");
 
 interface EventInit {
   method?: string;
@@ -47,43 +49,27 @@ async function authEvent(path: string, init: EventInit = {}) {
     headers,
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
-  return requestToGatewayEvent(request, {
-    routeKey: "ANY /api/auth/{proxy+}",
-    pathParameters: { proxy: path.slice(1) },
+  return authRouteEvent(request, {
     sourceIp: init.sourceIp ?? `192.0.2.${1 + (coldStarts % 250)}`,
     requestId: init.requestId,
   });
 }
 
-describe.each(ENGINES)("auth Lambda entry on %s", (engine) => {
-  let databaseUrl: string;
-  let testDatabase: TestDatabase | undefined;
+describeEachEngine("auth Lambda entry on %s", { openedByUrl: true }, (database) => {
   let entry: Entry;
   const baseEnv = (inputs: Partial<AuthEnvironmentInputs> = {}) =>
     authEnvironment({
       origin: TEST_ORIGIN,
       secret: randomBytes(32).toString("base64url"),
-      databaseUrl,
+      databaseUrl: database.url,
       ...inputs,
     });
 
   beforeAll(async () => {
-    if (engine === "pglite") {
-      // Named, so the entry's openDatabase gets the same embedded engine.
-      databaseUrl = `memory:auth-entry-${randomBytes(4).toString("hex")}`;
-      await runMigrations((await openDatabase({ url: databaseUrl })).db);
-    } else {
-      testDatabase = await createTestDatabase(engine);
-      databaseUrl = testDatabase.url;
-    }
     entry = await loadEntry(baseEnv());
   });
   afterEach(() => {
     vi.unstubAllEnvs();
-  });
-  afterAll(async () => {
-    await testDatabase?.dispose();
-    await closeSharedDatabases();
   });
 
   async function signUpThroughEntry(email: string): Promise<GatewayResult> {

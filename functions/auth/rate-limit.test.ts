@@ -1,34 +1,23 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import {
   type AuthCall,
-  authCaller,
+  createTestAuth,
   signUp,
   TEST_PASSWORD,
-  testAuthSettings,
   uniqueEmail,
 } from "../../infra/testing/auth";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { describeEachEngine } from "../../infra/testing/database-suite";
 import { rateLimit } from "../db/schema";
-import { CLIENT_IP_HEADER, createAuth, STRICT_RATE_LIMITS } from "./create-auth";
+import { CLIENT_IP_HEADER, STRICT_RATE_LIMITS } from "./create-auth";
 
 const SIGN_IN_MAX = STRICT_RATE_LIMITS["/sign-in/email"]?.max ?? 0;
 const SIGN_UP_MAX = STRICT_RATE_LIMITS["/sign-up/email"]?.max ?? 0;
 
-describe.each(ENGINES)("rate limits on %s", (engine) => {
-  let database: TestDatabase;
-  let first: AuthCall;
-  let second: AuthCall;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    // Two instances on one database, as two warm Lambdas would be.
-    first = authCaller(createAuth(testAuthSettings(database.db)), "lambda");
-    second = authCaller(createAuth(testAuthSettings(database.db)), "lambda");
-  });
-  afterAll(async () => {
-    await database.dispose();
-  });
+describeEachEngine("rate limits on %s", (database) => {
+  // Two instances on one database, as two warm Lambdas would be.
+  const first = createTestAuth(database).caller();
+  const second = createTestAuth(database).caller();
 
   const signIn = (
     call: AuthCall,
@@ -107,10 +96,7 @@ describe.each(ENGINES)("rate limits on %s", (engine) => {
   });
 
   it("does not limit at all when disabled (local load tests only)", async () => {
-    const unlimited = authCaller(
-      createAuth(testAuthSettings(database.db, { rateLimit: { enabled: false } })),
-      "lambda",
-    );
+    const unlimited = createTestAuth(database, { rateLimit: { enabled: false } }).caller();
     const ip = "203.0.113.99";
     const email = uniqueEmail("unlimited");
     for (let attempt = 0; attempt < SIGN_IN_MAX + 2; attempt++) {

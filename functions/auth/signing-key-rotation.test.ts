@@ -6,40 +6,33 @@ import {
   type JSONWebKeySet,
   jwtVerify,
 } from "jose";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, expect, it } from "vitest";
 import { AUTHORIZER_CACHE_TTL_SECONDS } from "../../infra/api-gateway-limits";
 import {
   type AuthCall,
   accessToken,
-  authCaller,
+  createTestAuth,
   signUp,
   TEST_AUDIENCE,
   TEST_ISSUER,
-  testAuthSettings,
   uniqueEmail,
 } from "../../infra/testing/auth";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { describeEachEngine } from "../../infra/testing/database-suite";
 import { jwks } from "../db/schema";
 import {
   ACCESS_TOKEN_TTL_SECONDS,
-  createAuth,
   SIGNING_KEY_GRACE_SECONDS,
   SIGNING_KEY_ROTATION_SECONDS,
 } from "./create-auth";
 import { retireSigningKeys } from "./signing-keys";
 
-describe.each(ENGINES)("signing key rotation on %s", (engine) => {
-  let database: TestDatabase;
+describeEachEngine("signing key rotation on %s", { per: "test" }, (database) => {
   let call: AuthCall;
   let cookie: string;
 
   beforeEach(async () => {
-    database = await createTestDatabase(engine);
-    call = authCaller(createAuth(testAuthSettings(database.db)), "lambda");
+    call = createTestAuth(database).caller();
     cookie = (await signUp(call, uniqueEmail("rotation"))).cookie;
-  });
-  afterEach(async () => {
-    await database.dispose();
   });
 
   async function publishedKeys(): Promise<JSONWebKeySet> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { authorizerEvent } from "../../infra/testing/gateway-events";
 import { captureLogs } from "../../infra/testing/logs";
-import { authorizerEvent, createOwnKeySigner, staticJwksFetch } from "../../infra/testing/tokens";
+import { createOwnKeySigner, staticJwksFetch } from "../../infra/testing/signers";
 import { apiAudience } from "../shared/settings";
 import { createAuthorizeRequest } from "./authorize-request";
 import { createJwksKeySource } from "./jwks-key-source";

@@ -3,23 +3,16 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   accessToken,
-  authCaller,
+  createTestAuth,
   signUp,
-  TEST_AUDIENCE,
-  TEST_ISSUER,
   TEST_ORIGIN,
-  testAuthSettings,
   uniqueEmail,
 } from "../../infra/testing/auth";
-import { createTestDatabase, type TestDatabase } from "../../infra/testing/database";
+import { useTestDatabase } from "../../infra/testing/database-suite";
+import { authorizerEvent } from "../../infra/testing/gateway-events";
 import { captureLogs } from "../../infra/testing/logs";
-import {
-  authorizerEvent,
-  createAuthSigner,
-  TOKEN_ATTACKS,
-  type TrustedSigner,
-} from "../../infra/testing/tokens";
-import { type Auth, createAuth } from "../auth/create-auth";
+import { createAuthSigner, type TrustedSigner } from "../../infra/testing/signers";
+import { TOKEN_ATTACKS } from "../../infra/testing/token-attacks";
 import { AuthorizerContextSchema } from "../shared/access-token";
 import type { Environment } from "../shared/config";
 import type { AuthorizeRequest } from "./authorize-request";
@@ -46,8 +39,7 @@ async function loadEntry(env: Environment): Promise<Entry> {
  * fed real API Gateway HTTP API authorizer events. Its JWKS URL points at a real HTTP server
  * that answers from the auth instance, so the key source takes the production fetch path.
  */
-let database: TestDatabase;
-let auth: Auth;
+const database = useTestDatabase("pglite");
 let server: Server;
 let jwksRequests = 0;
 let handler: AuthorizeRequest;
@@ -56,13 +48,12 @@ let userId: string;
 let token: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase("pglite");
-  const settings = testAuthSettings(database.db);
-  auth = createAuth(settings);
+  const testAuth = createTestAuth(database);
+  const { auth, settings } = testAuth;
   server = createServer((request, response) => {
     jwksRequests += 1;
     auth
-      .handler(new Request(`${TEST_ISSUER}${request.url}`, { method: request.method }))
+      .handler(new Request(`${settings.baseURL}${request.url}`, { method: request.method }))
       .then(async (answer) => {
         response.writeHead(answer.status, { "content-type": "application/json" });
         response.end(await answer.text());
@@ -78,20 +69,14 @@ beforeAll(async () => {
     }),
   ));
 
-  const user = await signUp(authCaller(auth, "lambda"), uniqueEmail("authorizer"));
+  const user = await signUp(testAuth.caller(), uniqueEmail("authorizer"));
   userId = user.id;
-  token = await accessToken(authCaller(auth, "lambda"), user.cookie);
-  signer = await createAuthSigner(auth, {
-    secret: settings.secret,
-    issuer: TEST_ISSUER,
-    audience: TEST_AUDIENCE,
-    subject: userId,
-  });
+  token = await accessToken(testAuth.caller(), user.cookie);
+  signer = await createAuthSigner(testAuth, userId);
 });
 
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
-  await database.dispose();
 });
 
 async function expectDenied(authorization: string | undefined, reason: string): Promise<void> {

@@ -1,24 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
-  accessToken,
-  authCaller,
-  signUp,
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  testAuthSettings,
-  uniqueEmail,
-} from "../../infra/testing/auth";
-import { createTestDatabase, type TestDatabase } from "../../infra/testing/database";
-import {
-  base64url,
   createOwnKeySigner,
-  jwksFetchFromAuth,
   type OwnKeySigner,
   staticJwksFetch,
-} from "../../infra/testing/tokens";
-import { type Auth, createAuth, SIGNING_KEY_GRACE_SECONDS } from "../auth/create-auth";
-import { retireSigningKeys } from "../auth/signing-keys";
+} from "../../infra/testing/signers";
+import { tokenWithKid } from "../../infra/testing/token-attacks";
 import { createJwksKeySource, JWKS_COOLDOWN_MS } from "./jwks-key-source";
 import { type AccessTokenVerifier, createAccessTokenVerifier } from "./verify-access-token";
 
@@ -30,12 +17,6 @@ const START = new Date("2026-03-01T12:00:00Z");
 /** Only Date is faked: jose's cooldown and the token clocks move when the test says so. */
 function advanceClock(ms: number): void {
   vi.setSystemTime(Date.now() + ms);
-}
-
-/** A token whose header names `kid`; it is refused at the key lookup, before its signature. */
-function tokenWithKid(kid: string): string {
-  const header = base64url(JSON.stringify({ alg: "EdDSA", kid }));
-  return `${header}.${base64url(JSON.stringify({ sub: "x" }))}.${base64url("signature")}`;
 }
 
 describe("JWKS key source (own key set)", () => {
@@ -189,74 +170,5 @@ describe("JWKS key source (own key set)", () => {
     });
     expect(await verify(await signer.sign())).toMatchObject({ ok: true });
     expect(endpoint.count()).toBe(2);
-  });
-});
-
-describe("JWKS key source fed by Better Auth's /api/auth/jwks (rotation)", () => {
-  let database: TestDatabase;
-  let auth: Auth;
-  let cookie: string;
-  let userId: string;
-
-  beforeAll(async () => {
-    database = await createTestDatabase("pglite");
-    auth = createAuth(testAuthSettings(database.db));
-    const user = await signUp(authCaller(auth, "handler"), uniqueEmail("rotation"));
-    cookie = user.cookie;
-    userId = user.id;
-  });
-  afterAll(async () => {
-    await database.dispose();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  it("verifies old-key tokens through the grace period and new-key tokens after one refresh", async () => {
-    vi.useFakeTimers({ toFake: ["Date"], now: new Date() });
-    const call = authCaller(auth, "handler");
-    const endpoint = jwksFetchFromAuth(auth);
-    const verify = createAccessTokenVerifier({
-      keys: createJwksKeySource({ url: `${TEST_ISSUER}/api/auth/jwks`, fetch: endpoint.fetch }),
-      issuer: TEST_ISSUER,
-      audience: TEST_AUDIENCE,
-    });
-
-    const oldKeyToken = await accessToken(call, cookie);
-    expect(await verify(oldKeyToken)).toEqual(expect.objectContaining({ ok: true, userId }));
-    expect(endpoint.count()).toBe(1);
-
-    const [retired] = await retireSigningKeys(database.db);
-    const newKeyToken = await accessToken(call, cookie);
-    const kidOf = (token: string) =>
-      (
-        JSON.parse(Buffer.from(token.split(".")[0] ?? "", "base64url").toString()) as {
-          kid: string;
-        }
-      ).kid;
-    expect(kidOf(oldKeyToken)).toBe(retired);
-    expect(kidOf(newKeyToken)).not.toBe(retired);
-
-    // Inside the cooldown of the first load the new kid is not fetched yet.
-    expect(await verify(newKeyToken)).toEqual({ ok: false, reason: "unknown_kid" });
-    expect(endpoint.count()).toBe(1);
-
-    advanceClock(JWKS_COOLDOWN_MS);
-    expect(await verify(newKeyToken)).toMatchObject({ ok: true, userId });
-    expect(endpoint.count()).toBe(2);
-    expect(await verify(oldKeyToken)).toMatchObject({ ok: true, userId });
-    expect(await verify(newKeyToken)).toMatchObject({ ok: true, userId });
-    expect(endpoint.count()).toBe(2);
-
-    // After the grace period Better Auth stops publishing the retired key; the next refresh
-    // (here triggered by an unknown kid) drops it from memory too.
-    advanceClock(SIGNING_KEY_GRACE_SECONDS * 1000 + 60_000);
-    expect(await verify(tokenWithKid("some-unknown-key"))).toEqual({
-      ok: false,
-      reason: "unknown_kid",
-    });
-    expect(endpoint.count()).toBe(3);
-    expect(await verify(oldKeyToken)).toEqual({ ok: false, reason: "unknown_kid" });
-    expect(endpoint.count()).toBe(3);
   });
 });

@@ -1,28 +1,13 @@
 import { CompactSign, createLocalJWKSet, SignJWT } from "jose";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  accessToken,
-  authCaller,
-  signUp,
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  testAuthSettings,
-  uniqueEmail,
-} from "../../infra/testing/auth";
-import { createTestDatabase, type TestDatabase } from "../../infra/testing/database";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   base64url,
-  createAuthSigner,
   createOwnKeySigner,
-  generateSigningKey,
-  jwksFetchFromAuth,
   nowSeconds,
   type OwnKeySigner,
   staticJwksFetch,
-  TOKEN_ATTACKS,
-  type TrustedSigner,
-} from "../../infra/testing/tokens";
-import { type Auth, createAuth } from "../auth/create-auth";
+} from "../../infra/testing/signers";
+import { TOKEN_ATTACKS } from "../../infra/testing/token-attacks";
 import { createJwksKeySource } from "./jwks-key-source";
 import {
   type AccessTokenVerifier,
@@ -284,58 +269,5 @@ describe("verifyAccessToken with an Ed25519 key of its own", () => {
     expect(() => createAccessTokenVerifier({ keys, issuer: ISSUER, audience: "" })).toThrow(
       /audience/,
     );
-  });
-});
-
-describe("verifyAccessToken with Better Auth's keys and tokens", () => {
-  let database: TestDatabase;
-  let auth: Auth;
-  let signer: TrustedSigner;
-  let verify: AccessTokenVerifier;
-  let userId: string;
-  let cookie: string;
-
-  beforeAll(async () => {
-    database = await createTestDatabase("pglite");
-    const settings = testAuthSettings(database.db);
-    auth = createAuth(settings);
-    const user = await signUp(authCaller(auth, "handler"), uniqueEmail("verifier"));
-    userId = user.id;
-    cookie = user.cookie;
-    signer = await createAuthSigner(auth, {
-      secret: settings.secret,
-      issuer: TEST_ISSUER,
-      audience: TEST_AUDIENCE,
-      subject: userId,
-    });
-    verify = createAccessTokenVerifier({
-      keys: createJwksKeySource({
-        url: `${TEST_ISSUER}/api/auth/jwks`,
-        fetch: jwksFetchFromAuth(auth).fetch,
-      }),
-      issuer: TEST_ISSUER,
-      audience: TEST_AUDIENCE,
-    });
-  });
-  afterAll(async () => {
-    await database.dispose();
-  });
-
-  it("accepts the access token the auth function issues at /api/auth/token", async () => {
-    const token = await accessToken(authCaller(auth, "lambda"), cookie);
-    expect(await verify(token)).toMatchObject({ ok: true, userId });
-  });
-
-  it.each(TOKEN_ATTACKS)("denies $name as $reason", async (attack) => {
-    expect(await verify(await attack.token(signer))).toEqual({ ok: false, reason: attack.reason });
-  });
-
-  it("denies a token signed by a key Better Auth never published, under a new kid", async () => {
-    const stranger = await generateSigningKey();
-    const token = await new SignJWT({ sub: userId, iss: TEST_ISSUER, aud: TEST_AUDIENCE })
-      .setProtectedHeader({ alg: "EdDSA", kid: "forged-kid" })
-      .setExpirationTime("5m")
-      .sign(stranger.privateKey);
-    expect(await verify(token)).toEqual({ ok: false, reason: "unknown_kid" });
   });
 });

@@ -1,21 +1,14 @@
 import { sql } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { expect, it } from "vitest";
+import { describeEachEngine } from "../../infra/testing/database-suite";
 import { runMigrations } from "./migrate";
 
 function rowsOf<T>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : ((result as { rows: T[] }).rows ?? []);
 }
 
-describe.each(ENGINES)("migrations on %s", (engine) => {
-  let database: TestDatabase | undefined;
-  afterEach(async () => {
-    await database?.dispose();
-    database = undefined;
-  });
-
+describeEachEngine("migrations on %s", { migrate: false, per: "test" }, (database) => {
   it("creates every table, foreign key and check constraint on a fresh database", async () => {
-    database = await createTestDatabase(engine, { migrate: false });
     const result = await runMigrations(database.db);
     expect(result.applied).toBe(result.total);
 
@@ -52,13 +45,11 @@ describe.each(ENGINES)("migrations on %s", (engine) => {
   });
 
   it("does nothing on a second run", async () => {
-    database = await createTestDatabase(engine, { migrate: false });
     await runMigrations(database.db);
     expect(await runMigrations(database.db)).toMatchObject({ applied: 0 });
   });
 
   it("applies once when two runs start at the same time", async () => {
-    database = await createTestDatabase(engine, { migrate: false });
     const results = await Promise.all([runMigrations(database.db), runMigrations(database.db)]);
     expect(results.map((r) => r.applied).sort()).toEqual([0, results[0]?.total]);
     const applied = rowsOf<{ count: string | number }>(
@@ -68,12 +59,12 @@ describe.each(ENGINES)("migrations on %s", (engine) => {
   });
 
   it("enforces the task limits in the database itself", async () => {
-    database = await createTestDatabase(engine);
+    await runMigrations(database.db);
     await database.db.execute(
       sql`insert into "user" (id, name, email) values ('u1', 'U', 'u@example.com')`,
     );
     const insert = (title: string, description: string | null) =>
-      database?.db.execute(
+      database.db.execute(
         sql`insert into task (user_id, title, description) values ('u1', ${title}, ${description})`,
       );
     await expect(insert("", null)).rejects.toThrow();

@@ -3,64 +3,49 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
-import { closeSharedDatabases, type DatabaseHandle, openDatabase } from "../db/database";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { coldStart } from "../../infra/testing/cold-start";
+import { describeEachEngine } from "../../infra/testing/database-suite";
+import { closeSharedDatabases } from "../db/database";
 import type { Environment } from "../shared/config";
 import { migrateConfig, migrateEnvironment } from "./config";
 
 type Entry = typeof import("./handler");
 
-let coldStarts = 0;
-
 /**
- * Evaluates the entry afresh, as a cold start with exactly this environment would. Only the
- * entry is re-evaluated (a distinct module id), so it shares the database module, and with it
- * the named in-memory PGlite, with the test.
+ * Evaluates the entry afresh, as a cold start with exactly this environment would: every
+ * variable the migrate config declares is set as given or unset. Only the entry is re-evaluated,
+ * so it shares the database module, and with it the named in-memory PGlite, with the test.
  */
-async function loadEntry(env: Environment): Promise<Entry> {
-  for (const { variable } of Object.values(migrateConfig.settings)) {
-    vi.stubEnv(variable, env[variable]);
-  }
-  coldStarts += 1;
-  const specifier = `./handler.ts?cold-start=${coldStarts}`;
-  return (await import(/* @vite-ignore */ specifier)) as Entry;
+function loadEntry(env: Environment): Promise<Entry> {
+  const declared = Object.values(migrateConfig.settings).map(({ variable }) => [
+    variable,
+    env[variable],
+  ]);
+  return coldStart<Entry>(new URL("./handler.ts", import.meta.url), Object.fromEntries(declared));
 }
 
-describe.each(ENGINES)("migrate Lambda on %s", (engine) => {
-  let url: string;
-  let inspect: DatabaseHandle;
-  let dispose: () => Promise<void>;
+// Every test starts from an empty database that the entry opens by its URL.
+const EMPTY_DATABASE_PER_TEST = { migrate: false, openedByUrl: true, per: "test" } as const;
 
-  beforeEach(async () => {
-    if (engine === "pglite") {
-      // A named in-memory database is shared within the process, so the test sees what the entry did.
-      url = `memory:migrate-${randomBytes(4).toString("hex")}`;
-      inspect = await openDatabase({ url });
-      dispose = closeSharedDatabases;
-    } else {
-      const database: TestDatabase = await createTestDatabase(engine, { migrate: false });
-      url = database.url;
-      inspect = database;
-      dispose = () => database.dispose();
-    }
-  });
-  afterEach(async () => {
+describeEachEngine("migrate Lambda on %s", EMPTY_DATABASE_PER_TEST, (database) => {
+  afterEach(() => {
     vi.unstubAllEnvs();
-    await dispose();
   });
 
   it("applies every migration on the first run and nothing on the second", async () => {
-    const entry = await loadEntry(migrateEnvironment({ databaseUrl: url }));
+    const entry = await loadEntry(migrateEnvironment({ databaseUrl: database.url }));
     const first = await entry.handler();
     expect(first.applied).toBeGreaterThan(0);
     expect(first.applied).toBe(first.total);
-    const tables = await inspect.db.execute(
+    const tables = await database.db.execute(
       sql`select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name in ('user', 'task')`,
     );
     expect(JSON.stringify(tables)).toContain('"n":2');
 
-    const second = await (await loadEntry(migrateEnvironment({ databaseUrl: url }))).handler();
+    const second = await (
+      await loadEntry(migrateEnvironment({ databaseUrl: database.url }))
+    ).handler();
     expect(second).toEqual({ applied: 0, total: first.total });
   });
 
@@ -81,9 +66,11 @@ describe.each(ENGINES)("migrate Lambda on %s", (engine) => {
         join(dir, "0000_broken.sql"),
         "create table broken (id int references nowhere(id));",
       );
-      const entry = await loadEntry(migrateEnvironment({ databaseUrl: url, migrationsDir: dir }));
+      const entry = await loadEntry(
+        migrateEnvironment({ databaseUrl: database.url, migrationsDir: dir }),
+      );
       await expect(entry.handler()).rejects.toThrow(/^database migration failed$/);
-      const tables = await inspect.db.execute(
+      const tables = await database.db.execute(
         sql`select count(*)::int as n from information_schema.tables where table_name = 'broken'`,
       );
       expect(JSON.stringify(tables)).toContain('"n":0');

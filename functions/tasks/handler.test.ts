@@ -1,23 +1,22 @@
-import type { LambdaEvent } from "hono/aws-lambda";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { gatewayResultToResponse, requestToGatewayEvent } from "../../infra/local/gateway-event";
-import { insertUser } from "../../infra/testing/tasks-client";
+import { coldStart } from "../../infra/testing/cold-start";
+import { honoLambda, lambdaClient } from "../../infra/testing/gateway-events";
+import { insertUser } from "../../infra/testing/table-rows";
 import { closeSharedDatabases, openDatabase } from "../db/database";
 import { runMigrations } from "../db/migrate";
 import type { Environment } from "../shared/config";
-import type { GatewayResult } from "../shared/gateway-event";
 import { tasksConfig, tasksEnvironment } from "./config";
 import type { Task, TaskPage } from "./task-schemas";
 
 type Entry = typeof import("./handler");
-let coldStarts = 0;
 
 /** Evaluates the entry afresh with exactly this environment, as a Lambda cold start would. */
-async function loadEntry(env: Environment): Promise<Entry> {
-  for (const { variable } of Object.values(tasksConfig.settings))
-    vi.stubEnv(variable, env[variable]);
-  coldStarts += 1;
-  return (await import(/* @vite-ignore */ `./handler.ts?cold-start=${coldStarts}`)) as Entry;
+function loadEntry(env: Environment): Promise<Entry> {
+  const declared = Object.values(tasksConfig.settings).map(({ variable }) => [
+    variable,
+    env[variable],
+  ]);
+  return coldStart<Entry>(new URL("./handler.ts", import.meta.url), Object.fromEntries(declared));
 }
 
 describe("the tasks Lambda entry", () => {
@@ -35,17 +34,11 @@ describe("the tasks Lambda entry", () => {
     const owner = await insertUser(db);
     const { handler } = await loadEntry(tasksEnvironment({ databaseUrl: url }));
 
-    const invoke = async (request: Request, routeKey: string, userId?: string) => {
-      const event = await requestToGatewayEvent(request, {
-        routeKey,
-        ...(userId ? { authorizer: { userId, verifyMs: 0.5 } } : {}),
-      });
-      return gatewayResultToResponse(
-        (await handler(event as unknown as LambdaEvent)) as GatewayResult,
-      );
-    };
+    const api = lambdaClient("api", honoLambda(handler));
+    const invoke = (request: Request, userId?: string) =>
+      api(request, userId ? { authorizer: { userId, verifyMs: 0.5 } } : {});
 
-    const health = await invoke(new Request("https://api.test/api/health"), "GET /api/health");
+    const health = await invoke(new Request("https://api.test/api/health"));
     expect(await health.json()).toEqual({ status: "ok", database: "ok" });
 
     const created = await invoke(
@@ -54,12 +47,11 @@ describe("the tasks Lambda entry", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ title: "through the entry" }),
       }),
-      "POST /api/tasks",
       owner,
     );
     expect(created.status).toBe(201);
     const task = (await created.json()) as Task;
-    const list = await invoke(new Request("https://api.test/api/tasks"), "GET /api/tasks", owner);
+    const list = await invoke(new Request("https://api.test/api/tasks"), owner);
     expect(((await list.json()) as TaskPage).items).toEqual([task]);
   });
 

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ROUTES } from "../../infra/routes";
-import { createTestDatabase, type TestDatabase } from "../../infra/testing/database";
-import { createGatewayClient, type GatewayClient } from "../../infra/testing/tasks-client";
+import { useTestDatabase } from "../../infra/testing/database-suite";
+import { createGatewayClient } from "../../infra/testing/tasks-client";
 import { buildOpenApiDocument } from "./openapi-document";
 import { OPENAPI_YAML_PATH, renderOpenApiYaml } from "./openapi-yaml";
 
@@ -22,20 +22,14 @@ interface Document {
 }
 
 describe("the tasks API's OpenAPI document", () => {
-  let database: TestDatabase;
-  let call: GatewayClient;
+  const call = createGatewayClient(useTestDatabase("pglite", { migrate: false }));
   let served: Document;
 
   beforeAll(async () => {
-    database = await createTestDatabase("pglite", { migrate: false });
-    call = createGatewayClient(database.db);
     const response = await call("GET", "/api/openapi.json");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     served = (await response.json()) as Document;
-  });
-  afterAll(async () => {
-    await database.dispose();
   });
 
   it("is served publicly as OpenAPI 3.1", () => {

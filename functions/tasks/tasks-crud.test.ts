@@ -1,32 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { describeEachEngine } from "../../infra/testing/database-suite";
 import { captureLogs } from "../../infra/testing/logs";
-import {
-  countTasks,
-  createGatewayClient,
-  type GatewayClient,
-  insertUser,
-  TEST_VERIFY_MS,
-} from "../../infra/testing/tasks-client";
+import { countTasks, insertUser } from "../../infra/testing/table-rows";
+import { createGatewayClient, TEST_VERIFY_MS } from "../../infra/testing/tasks-client";
 import { task } from "../db/schema";
 import { type Task, TaskSchema } from "./task-schemas";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-describe.each(ENGINES)("tasks API on %s", (engine) => {
-  let database: TestDatabase;
-  let call: GatewayClient;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    call = createGatewayClient(database.db);
-  });
-  afterAll(async () => {
-    await database.dispose();
-  });
+describeEachEngine("tasks API on %s", (database) => {
+  const call = createGatewayClient(database);
   afterEach(() => {
     vi.restoreAllMocks();
   });

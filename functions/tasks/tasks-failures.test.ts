@@ -2,23 +2,19 @@ import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
+import { createTestDatabase } from "../../infra/testing/database";
+import { describeEachEngine } from "../../infra/testing/database-suite";
 import { captureLogs } from "../../infra/testing/logs";
-import {
-  countTasks,
-  createGatewayClient,
-  type GatewayClient,
-  insertUser,
-  taskRows,
-} from "../../infra/testing/tasks-client";
+import { countTasks, insertUser, taskRows } from "../../infra/testing/table-rows";
+import { createGatewayClient, type GatewayClient } from "../../infra/testing/tasks-client";
 import { type DatabaseHandle, openDatabase } from "../db/database";
 import { createTasksApp, MAX_BODY_BYTES } from "./app";
 import type { ErrorEnvelope, Task } from "./task-schemas";
 
 const TOKEN = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJlLWJ5dGVz";
 
-/** Everything the functions log while `run` executes, one line each. */
-async function logsOf(run: () => Promise<unknown>): Promise<string> {
+/** Everything the functions log while `run` executes, as one text. */
+async function loggedText(run: () => Promise<unknown>): Promise<string> {
   return (await captureLogs(run)).lines.join("\n");
 }
 
@@ -36,17 +32,8 @@ function paddedBody(size: number): string {
   return `${start}${" ".repeat(size - start.length - 1)}}`;
 }
 
-describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
-  let database: TestDatabase;
-  let call: GatewayClient;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    call = createGatewayClient(database.db);
-  });
-  afterAll(async () => {
-    await database.dispose();
-  });
+describeEachEngine("tasks API failure handling on %s", (database) => {
+  const call = createGatewayClient(database);
 
   it("reports a working database on /api/health with a real query", async () => {
     const response = await call("GET", "/api/health");
@@ -133,7 +120,7 @@ describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
     expect(await taskRows(database.db, owner)).toEqual([]);
 
     const before = await countTasks(database.db);
-    const logs = await logsOf(async () => {
+    const logs = await loggedText(async () => {
       const response = await call("POST", "/api/tasks", {
         as: owner,
         json: { title: "after deletion" },
@@ -181,14 +168,14 @@ describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
   });
 
   it("answers 500 internal without stack, SQL or token when something unexpected breaks", async () => {
-    const broken = await createTestDatabase(engine);
+    const broken = await createTestDatabase(database.engine);
     try {
       const owner = await insertUser(broken.db);
       // A schema the code does not expect: every task query now fails inside the database.
       await broken.db.execute(sql`alter table task rename column title to heading`);
-      const brokenCall = createGatewayClient(broken.db);
+      const brokenCall = createGatewayClient(broken);
       const bodies: string[] = [];
-      const logs = await logsOf(async () => {
+      const logs = await loggedText(async () => {
         for (const [method, path] of [
           ["POST", "/api/tasks"],
           ["GET", "/api/tasks"],
@@ -227,11 +214,11 @@ describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
   });
 
   it("answers 503 unavailable on every route when its database is gone, and health says so", async () => {
-    const gone = await createTestDatabase(engine);
+    const gone = await createTestDatabase(database.engine);
     const owner = await insertUser(gone.db);
-    const goneCall = createGatewayClient(gone.db);
+    const goneCall = createGatewayClient(gone);
     await gone.dispose();
-    await logsOf(() => expectUnavailable(goneCall, owner));
+    await loggedText(() => expectUnavailable(goneCall, owner));
   });
 });
 
@@ -272,8 +259,8 @@ describe("tasks API with a database that cannot be reached through the Neon driv
   });
 
   it("answers 503 unavailable on health and on every task route", async () => {
-    const call = createGatewayClient(handle.db);
-    const logs = await logsOf(() => expectUnavailable(call, "user-1"));
+    const call = createGatewayClient(handle);
+    const logs = await loggedText(() => expectUnavailable(call, "user-1"));
     expect(logs).toContain('"status":503');
     expect(logs).not.toContain(password);
   });
@@ -283,8 +270,8 @@ describe("tasks API with a database that cannot be reached through the Neon driv
       url: `postgres://tasks:${password}@db.nonexistent.invalid/tasks`,
     });
     try {
-      const call = createGatewayClient(unresolvable.db);
-      const logs = await logsOf(() => expectUnavailable(call, "user-1"));
+      const call = createGatewayClient(unresolvable);
+      const logs = await loggedText(() => expectUnavailable(call, "user-1"));
       expect(logs).not.toContain(password);
     } finally {
       await unresolvable.close();

@@ -1,29 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
-import {
-  countTasks,
-  createGatewayClient,
-  type GatewayClient,
-  insertUser,
-  taskRows,
-} from "../../infra/testing/tasks-client";
+import { beforeEach, expect, it } from "vitest";
+import { describeEachEngine } from "../../infra/testing/database-suite";
+import { countTasks, insertUser, taskRows } from "../../infra/testing/table-rows";
+import { createGatewayClient } from "../../infra/testing/tasks-client";
 import type { AuthorizerContext } from "../shared/gateway-event";
 import type { ErrorEnvelope, Task, TaskPage } from "./task-schemas";
 
-describe.each(ENGINES)("per-user isolation on %s", (engine) => {
-  let database: TestDatabase;
-  let call: GatewayClient;
+describeEachEngine("per-user isolation on %s", (database) => {
+  const call = createGatewayClient(database);
   let alice: string;
   let bob: string;
   let alicesTask: Task;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    call = createGatewayClient(database.db);
-  });
-  afterAll(async () => {
-    await database.dispose();
-  });
   beforeEach(async () => {
     alice = await insertUser(database.db, "Alice");
     bob = await insertUser(database.db, "Bob");

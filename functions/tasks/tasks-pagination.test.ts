@@ -1,11 +1,8 @@
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
-import {
-  createGatewayClient,
-  type GatewayClient,
-  insertUser,
-} from "../../infra/testing/tasks-client";
+import { expect, it } from "vitest";
+import { describeEachEngine } from "../../infra/testing/database-suite";
+import { insertUser } from "../../infra/testing/table-rows";
+import { createGatewayClient } from "../../infra/testing/tasks-client";
 import { task } from "../db/schema";
 import { encodeListCursor } from "./list-cursor";
 import { listTasksQuery } from "./task-repository";
@@ -21,17 +18,8 @@ function isNewestFirst(items: Task[]): boolean {
   });
 }
 
-describe.each(ENGINES)("task list pagination on %s", (engine) => {
-  let database: TestDatabase;
-  let call: GatewayClient;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    call = createGatewayClient(database.db);
-  });
-  afterAll(async () => {
-    await database.dispose();
-  });
+describeEachEngine("task list pagination on %s", (database) => {
+  const call = createGatewayClient(database);
 
   async function createTasks(owner: string, count: number, prefix = "task"): Promise<Task[]> {
     const created: Task[] = [];

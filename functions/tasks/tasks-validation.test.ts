@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../../infra/testing/database";
-import {
-  type CallOptions,
-  countTasks,
-  createGatewayClient,
-  type GatewayClient,
-  insertUser,
-  taskRows,
-} from "../../infra/testing/tasks-client";
+import { beforeAll, expect, it } from "vitest";
+import { describeEachEngine } from "../../infra/testing/database-suite";
+import { countTasks, insertUser, taskRows } from "../../infra/testing/table-rows";
+import { type CallOptions, createGatewayClient } from "../../infra/testing/tasks-client";
 import type { ErrorEnvelope, Task } from "./task-schemas";
 
 /** One bad input, and the field the 400 must point at ("" for the whole body). */
@@ -149,24 +143,18 @@ async function expectInvalid(response: Response, field: string, location: string
   expect(body.error.details).toContainEqual(expect.objectContaining({ location, field }));
 }
 
-describe.each(ENGINES)("request validation on %s", (engine) => {
-  let database: TestDatabase;
-  let call: GatewayClient;
+describeEachEngine("request validation on %s", (database) => {
+  const call = createGatewayClient(database);
   let owner: string;
   let existing: Task;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    call = createGatewayClient(database.db);
     owner = await insertUser(database.db);
     const response = await call("POST", "/api/tasks", {
       as: owner,
       json: { title: "Untouched", description: "original" },
     });
     existing = (await response.json()) as Task;
-  });
-  afterAll(async () => {
-    await database.dispose();
   });
 
   it.each(badCreates)(

@@ -80,7 +80,7 @@ describe("npm run dev (infra/local/dev.ts)", { timeout: 240_000 }, () => {
     // Touching a module under functions/ (no content change) is a change as far as the watcher goes.
     const restartsBefore = occurrences(output, "Local stack listening");
     const now = new Date();
-    await utimes(join(REPOSITORY_ROOT, "infra/local/dev.ts"), now, now);
+    await utimes(join(REPOSITORY_ROOT, "functions/tasks/handler.ts"), now, now);
     await printed("Local stack listening", restartsBefore + 1);
     expect(output).toContain("changed, restarting the API");
     expect((await fetch(`${origin}/api/health`)).status).toBe(200);

@@ -6,6 +6,7 @@ import { sql } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, pingDatabase } from "../../functions/db/database";
+import type { Task } from "../../functions/tasks/task-schemas";
 import { createTestDatabase, ENGINES, type Engine, type TestDatabase } from "../testing/database";
 import { type LocalStack, startLocalStack } from "./stack";
 
@@ -14,15 +15,6 @@ import { type LocalStack, startLocalStack } from "./stack";
  * script would: the real Lambda entries behind the local API Gateway, on PGlite and PostgreSQL.
  */
 const PASSWORD = "correct horse battery staple";
-
-interface Task {
-  id: string;
-  title: string;
-  description: string | null;
-  completed: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
 
 /** A browser-like client: sends the page's Origin and keeps the cookies it is given. */
 function client(origin: string) {

@@ -10,7 +10,7 @@ import { createAuthorizerHandler } from "../../functions/authorizer/create-handl
 import { closeSharedDatabases, type Database, openDatabase } from "../../functions/db/database";
 import { runMigrations } from "../../functions/db/migrate";
 import { parseConfig } from "../../functions/shared/config";
-import { errorMessage, logRequest } from "../../functions/shared/log";
+import { logRequest } from "../../functions/shared/log";
 import { tasksConfig, tasksEnvironment } from "../../functions/tasks/config";
 import { createTasksHandler } from "../../functions/tasks/create-handler";
 import { GATEWAY_MAX_BODY_BYTES } from "../api-gateway-limits";

@@ -5,10 +5,11 @@ import {
   type Auth,
   type AuthSettings,
   CLIENT_IP_HEADER,
+  createAuth,
 } from "../../functions/auth/create-auth";
 import type { Database } from "../../functions/db/database";
 import { apiAudience } from "../../functions/shared/settings";
-import { gatewayResultToResponse, requestToGatewayEvent } from "../local/gateway-event";
+import { lambdaClient } from "./gateway-events";
 
 /**
  * Helpers for suites that need a real Better Auth instance on a test database (this folder's
@@ -50,12 +51,53 @@ export interface CallOptions {
 
 export type AuthCall = (method: string, path: string, options?: CallOptions) => Promise<Response>;
 
+/** A Better Auth instance on a test database, with the settings it was created with. */
+export interface TestAuth {
+  readonly auth: Auth;
+  readonly settings: AuthSettings;
+  /** Calls it through `surface`: the deployed Lambda path unless told otherwise. */
+  caller(surface?: Surface): AuthCall;
+}
+
+/**
+ * Better Auth on `database` with the test settings. `database` may be a suite's fixture: the
+ * instance is created on first use (inside a test or hook), so this reads at describe level.
+ */
+export function createTestAuth(
+  database: { readonly db: Database },
+  overrides: Partial<AuthSettings> = {},
+): TestAuth {
+  let instance: { auth: Auth; settings: AuthSettings } | undefined;
+  const created = () => {
+    if (!instance) {
+      const settings = testAuthSettings(database.db, overrides);
+      instance = { auth: createAuth(settings), settings };
+    }
+    return instance;
+  };
+  return {
+    get auth() {
+      return created().auth;
+    },
+    get settings() {
+      return created().settings;
+    },
+    caller(surface = "lambda") {
+      let call: AuthCall | undefined;
+      return (method, path, options) => {
+        call ??= authCaller(created().auth, surface);
+        return call(method, path, options);
+      };
+    },
+  };
+}
+
 /**
  * Calls Better Auth at `${origin}${AUTH_BASE_PATH}${path}` through the chosen surface, as the
  * site on `origin` would.
  */
 export function authCaller(auth: Auth, surface: Surface, origin: string = TEST_ORIGIN): AuthCall {
-  const lambda = createAuthLambda(auth);
+  const lambda = lambdaClient("auth", createAuthLambda(auth));
   return async (method, path, options = {}) => {
     const sourceIp = options.sourceIp ?? randomAddress();
     const headers: Record<string, string> = { origin, ...options.headers };
@@ -68,12 +110,7 @@ export function authCaller(auth: Auth, surface: Surface, origin: string = TEST_O
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
     });
     if (surface === "handler") return auth.handler(request);
-    const event = await requestToGatewayEvent(request, {
-      routeKey: "ANY /api/auth/{proxy+}",
-      pathParameters: { proxy: path.slice(1) },
-      sourceIp,
-    });
-    return gatewayResultToResponse(await lambda(event));
+    return lambda(request, { sourceIp });
   };
 }
 

@@ -1,7 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { sql } from "drizzle-orm";
-import { type DatabaseHandle, openDatabase } from "../../functions/db/database";
+import {
+  closeSharedDatabases,
+  type DatabaseHandle,
+  openDatabase,
+} from "../../functions/db/database";
 import { runMigrations } from "../../functions/db/migrate";
 
 /**
@@ -9,12 +13,12 @@ import { runMigrations } from "../../functions/db/migrate";
  * a real PostgreSQL reached through the Neon driver and the local WebSocket pipe. The Postgres
  * server comes from TEST_POSTGRES_URL (default: the machine's server on 127.0.0.1:5432); each
  * test database is created fresh and dropped afterwards. With CI=true an unreachable server
- * fails the run instead of skipping.
+ * fails the run instead of skipping; TEST_ENGINES=pglite skips the server on purpose.
  */
 export type Engine = "pglite" | "postgres";
 
 export interface TestDatabase extends DatabaseHandle {
-  /** The URL a function under test would receive as DATABASE_URL. */
+  /** The URL a function under test would receive as DATABASE_URL (see `openedByUrl` for PGlite). */
   url: string;
   /** Closes the connection and drops the database. */
   dispose(): Promise<void>;
@@ -41,22 +45,41 @@ function canReach(url: string): Promise<boolean> {
   });
 }
 
-const postgresReachable = await canReach(TEST_POSTGRES_URL);
-if (!postgresReachable && isCI) {
-  throw new Error(`CI=true but PostgreSQL at ${new URL(TEST_POSTGRES_URL).host} is unreachable`);
-}
-if (!postgresReachable) {
-  console.warn(
-    `PostgreSQL at ${new URL(TEST_POSTGRES_URL).host} unreachable: Postgres suites skipped (PGlite still runs)`,
-  );
+async function probeEngines(): Promise<Engine[]> {
+  const reachable = await canReach(TEST_POSTGRES_URL);
+  const host = new URL(TEST_POSTGRES_URL).host;
+  if (!reachable && isCI) throw new Error(`CI=true but PostgreSQL at ${host} is unreachable`);
+  if (!reachable) {
+    console.warn(`PostgreSQL at ${host} unreachable: Postgres suites skipped (PGlite still runs)`);
+  }
+  return reachable ? ["pglite", "postgres"] : ["pglite"];
 }
 
-/** The engines this run covers: PGlite always, PostgreSQL when reachable (always in CI). */
-export const ENGINES: Engine[] = postgresReachable ? ["pglite", "postgres"] : ["pglite"];
+const isEngine = (name: string): name is Engine => name === "pglite" || name === "postgres";
+
+function parseEngines(list: string): Engine[] {
+  const engines = list.split(",").map((name) => name.trim());
+  if (!engines.every(isEngine)) throw new Error(`TEST_ENGINES: unknown engine in "${list}"`);
+  return engines;
+}
+
+/**
+ * The engines this run covers: PGlite always, PostgreSQL when reachable (always in CI). A test
+ * run probes once in its global setup (global-setup.ts) and hands the answer to every file in
+ * TEST_ENGINES; anything else (the bench) probes here.
+ */
+export const ENGINES: Engine[] = process.env.TEST_ENGINES
+  ? parseEngines(process.env.TEST_ENGINES)
+  : await probeEngines();
 
 export interface CreateOptions {
   /** Apply the checked-in migrations (default true). */
   migrate?: boolean;
+  /**
+   * For a Lambda entry that opens DATABASE_URL itself: on PGlite a named in-memory database, which
+   * an entry in the same process opening `url` shares; disposing it closes every such database.
+   */
+  openedByUrl?: boolean;
 }
 
 export async function createTestDatabase(
@@ -65,9 +88,12 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   const migrate = options.migrate ?? true;
   if (engine === "pglite") {
-    const handle = await openDatabase({ url: "memory:" });
+    const url = options.openedByUrl ? `memory:test-${randomBytes(4).toString("hex")}` : "memory:";
+    const handle = await openDatabase({ url });
     if (migrate) await runMigrations(handle.db);
-    return { ...handle, url: "memory:", dispose: () => handle.close() };
+    // A named database's own close() leaves it open for the process's other users.
+    const dispose = options.openedByUrl ? closeSharedDatabases : () => handle.close();
+    return { ...handle, url, dispose };
   }
   const name = `test_${randomBytes(6).toString("hex")}`;
   const admin = await openDatabase({ url: TEST_POSTGRES_URL, maxConnections: 1 });

@@ -1,13 +1,8 @@
-import { randomUUID } from "node:crypto";
-import { sql } from "drizzle-orm";
-import { handle, type LambdaEvent } from "hono/aws-lambda";
+import { handle } from "hono/aws-lambda";
 import type { Database } from "../../functions/db/database";
-import { type TaskRow, task, user } from "../../functions/db/schema";
-import type { AuthorizerContext, GatewayResult } from "../../functions/shared/gateway-event";
+import type { AuthorizerContext } from "../../functions/shared/gateway-event";
 import { createTasksApp } from "../../functions/tasks/app";
-import { gatewayResultToResponse, requestToGatewayEvent } from "../local/gateway-event";
-import { createRouteMatcher } from "../local/route-matcher";
-import { ROUTES } from "../routes";
+import { honoLambda, lambdaClient } from "./gateway-events";
 
 /**
  * Test helper: calls the tasks API the way API Gateway does. It matches the route table,
@@ -30,55 +25,34 @@ export interface CallOptions {
 
 export const TEST_VERIFY_MS = 0.437;
 
-/** The tasks API's routes, selected as API Gateway (and the local gateway) selects them. */
-const matchApiRoute = createRouteMatcher(ROUTES.filter((route) => route.function === "api"));
-
 export type GatewayClient = (
   method: string,
   path: string,
   options?: CallOptions,
 ) => Promise<Response>;
 
-export function createGatewayClient(db: Database): GatewayClient {
-  const handler = handle(createTasksApp({ db }));
+/**
+ * A client for the tasks API on `database` (a handle, or a suite's fixture whose `db` is set by
+ * the time the first request is sent: the app is built then).
+ */
+export function createGatewayClient(database: { readonly db: Database }): GatewayClient {
+  let invoke: ReturnType<typeof lambdaClient> | undefined;
   return async (method, path, options = {}) => {
-    const url = new URL(path, "https://api.example.test");
-    const matched = matchApiRoute(method, url.pathname);
-    if (!matched) throw new Error(`API Gateway has no route for ${method} ${url.pathname}`);
-    const { route, pathParameters } = matched;
+    invoke ??= lambdaClient("api", honoLambda(handle(createTasksApp({ db: database.db }))));
     const headers = new Headers(options.headers);
     let body: string | undefined = options.rawBody;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
       if (!headers.has("content-type")) headers.set("content-type", "application/json");
     }
-    const request = new Request(url, { method, headers, body });
+    const request = new Request(new URL(path, "https://api.example.test"), {
+      method,
+      headers,
+      body,
+    });
     const authorizer =
       options.authorizer ??
       (options.as === undefined ? undefined : { userId: options.as, verifyMs: TEST_VERIFY_MS });
-    const event = await requestToGatewayEvent(request, {
-      routeKey: route.key,
-      pathParameters,
-      authorizer,
-      requestId: options.requestId,
-    });
-    const result = await handler(event as unknown as LambdaEvent);
-    return gatewayResultToResponse(result as GatewayResult);
+    return invoke(request, { authorizer, requestId: options.requestId });
   };
-}
-
-/** Inserts a row in "user" directly (Better Auth's own flows are tested by the auth function). */
-export async function insertUser(db: Database, name = "Test user"): Promise<string> {
-  const id = randomUUID();
-  await db.insert(user).values({ id, name, email: `${id}@example.test` });
-  return id;
-}
-
-export async function countTasks(db: Database): Promise<number> {
-  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(task);
-  return Number(row?.count);
-}
-
-export async function taskRows(db: Database, userId: string): Promise<TaskRow[]> {
-  return db.select().from(task).where(sql`${task.userId} = ${userId}`);
 }

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase, pingDatabase } from "../../functions/db/database";
+import { pingDatabase } from "../../functions/db/database";
 import { startLocalStack } from "../../infra/local/stack";
 import { FLOOR_PATH, STOP_MESSAGE, type StackReady } from "./stack-protocol";
 
@@ -15,8 +15,6 @@ import { FLOOR_PATH, STOP_MESSAGE, type StackReady } from "./stack-protocol";
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 if (!databaseUrl) throw new Error("the bench's stack process needs BENCH_DATABASE_URL");
 
-// One connection, as functions/tasks/handler.ts opens: a Lambda serves one request at a time.
-const floorDatabase = await openDatabase({ url: databaseUrl, maxConnections: 1 });
 const dataDir = await mkdtemp(join(tmpdir(), "bench-stack-"));
 const stack = await startLocalStack({
   port: 0,
@@ -27,11 +25,12 @@ const stack = await startLocalStack({
   rateLimit: false,
   serveSite: false,
   quiet: true,
-  extraRoutes: () => ({
+  // The stack's handle, opened as functions/tasks/handler.ts opens its own: same driver, same pool.
+  extraRoutes: ({ db }) => ({
     routes: [{ key: `GET ${FLOOR_PATH}`, function: "floor", auth: "none" }],
     functions: {
       floor: async () => {
-        await pingDatabase(floorDatabase.db);
+        await pingDatabase(db);
         return {
           statusCode: 200,
           headers: { "content-type": "application/json" },
@@ -46,7 +45,6 @@ let stopping: Promise<void> | undefined;
 function stop(): Promise<void> {
   stopping ??= (async () => {
     await stack.close();
-    await floorDatabase.close();
     await rm(dataDir, { recursive: true, force: true });
     process.exit(0);
   })();

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../infra/testing/database";
+import { describe, expect, it } from "vitest";
+import { useTestDatabase } from "../../infra/testing/database-suite";
 
 /**
  * Keeps data-model.md true: every table, column (and its nullability), named constraint, index
@@ -41,15 +41,8 @@ function rowsOf<T>(result: unknown): T[] {
 }
 
 describe("data-model.md matches the migrated schema", () => {
-  let database: TestDatabase;
+  const database = useTestDatabase("pglite");
   const documented = documentedTables();
-
-  beforeAll(async () => {
-    database = await createTestDatabase("pglite");
-  });
-  afterAll(async () => {
-    await database?.dispose();
-  });
 
   const query = async <T>(statement: ReturnType<typeof sql>): Promise<T[]> =>
     rowsOf<T>(await database.db.execute(statement));
