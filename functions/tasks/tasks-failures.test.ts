@@ -253,30 +253,32 @@ describe.each(ENGINES)("tasks API failure handling on %s", (engine) => {
       );
       return gatewayResultToResponse(result as GatewayResult);
     };
-    const answers: Array<[string, Promise<Response> | Response]> = [
-      ["201 create", created],
-      ["200 list", call("GET", "/api/tasks", { as: owner })],
-      ["200 openapi", call("GET", "/api/openapi.json")],
-      ["200 health", call("GET", "/api/health")],
-      ["204 delete", call("DELETE", `/api/tasks/${id}`, { as: owner })],
-      ["400 invalid", call("POST", "/api/tasks", { as: owner, json: { title: "" } })],
-      ["401 no authorizer context", call("GET", "/api/tasks")],
-      ["404 unknown task", call("GET", `/api/tasks/${id}`, { as: owner })],
-      ["404 no route", unrouted()],
+    // One after another: the 404 for the deleted task must follow its delete.
+    const answers: Array<[string, () => Promise<Response>]> = [
+      ["201 create", async () => created],
+      ["200 list", () => call("GET", "/api/tasks", { as: owner })],
+      ["200 openapi", () => call("GET", "/api/openapi.json")],
+      ["200 health", () => call("GET", "/api/health")],
+      ["204 delete", () => call("DELETE", `/api/tasks/${id}`, { as: owner })],
+      ["400 invalid", () => call("POST", "/api/tasks", { as: owner, json: { title: "" } })],
+      ["401 no authorizer context", () => call("GET", "/api/tasks")],
+      ["404 unknown task", () => call("GET", `/api/tasks/${id}`, { as: owner })],
+      ["404 no route", unrouted],
       [
         "413 too large",
-        call("POST", "/api/tasks", {
-          as: owner,
-          rawBody: paddedBody(MAX_BODY_BYTES + 1),
-          headers: { "content-type": "application/json" },
-        }),
+        () =>
+          call("POST", "/api/tasks", {
+            as: owner,
+            rawBody: paddedBody(MAX_BODY_BYTES + 1),
+            headers: { "content-type": "application/json" },
+          }),
       ],
+      ["500 unexpected", () => exploding("GET", "/api/tasks", { as: owner })],
     ];
     const statuses: number[] = [];
     await logsOf(async () => {
-      answers.push(["500 unexpected", await exploding("GET", "/api/tasks", { as: owner })]);
-      for (const [label, pending] of answers) {
-        const response = await pending;
+      for (const [label, send] of answers) {
+        const response = await send();
         statuses.push(response.status);
         expect(response.headers.get("x-content-type-options"), label).toBe("nosniff");
       }
