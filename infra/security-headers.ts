@@ -54,8 +54,8 @@ const HSTS: StrictTransportSecurity = {
 };
 
 /**
- * strict-origin-when-cross-origin, not no-referrer: with no-referrer Chromium sends `Origin: null`
- * on same-origin POSTs, and Better Auth's origin check would then refuse every sign-in.
+ * Not no-referrer: under it a plain form POST carries `Origin: null`, which Better Auth resolves to
+ * the execute-api host deployed (not the site), so such a form would work locally and get 403.
  */
 const REFERRER_POLICY: ReferrerPolicy = "strict-origin-when-cross-origin";
 
