@@ -19,6 +19,12 @@ import {
   MIGRATIONS_SOURCE,
 } from "./function-settings";
 import { ROUTES } from "./routes";
+import {
+  API_SECURITY_HEADERS,
+  SITE_CONTENT_SECURITY_POLICY,
+  SITE_SECURITY_HEADERS,
+  securityHeaderFields,
+} from "./security-headers";
 import { listSitePages, NOT_FOUND_PAGE } from "./site-router";
 import { stageSettings } from "./stage-settings";
 import {
@@ -54,6 +60,8 @@ const BUNDLE_BUDGET_BYTES: Record<LambdaName, number> = {
 
 const CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 const ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+/** The managed SecurityHeadersPolicy: no CSP, SAMEORIGIN framing; replaced by the template's own. */
+const MANAGED_SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03";
 
 type Json = Record<string, unknown>;
 type Resources = Record<string, TemplateResource>;
@@ -458,6 +466,99 @@ describe("one origin through CloudFront", () => {
       "Fn::Join": ["", [{ Ref: apiId }, ".execute-api.us-east-1.", { Ref: "AWS::URLSuffix" }]],
     });
     expect(origin.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: "https-only" });
+  });
+
+  /** The SecurityHeadersConfig of the response headers policy a behaviour references. */
+  const securityHeadersOf = (behaviour: Json): Json => {
+    const { Ref: policyId } = behaviour.ResponseHeadersPolicyId as { Ref: string };
+    const policy = resources[policyId] as TemplateResource;
+    expect(policy.Type).toBe("AWS::CloudFront::ResponseHeadersPolicy");
+    const config = props(policy).ResponseHeadersPolicyConfig as Json;
+    expect(config.CustomHeadersConfig).toBeUndefined();
+    return config.SecurityHeadersConfig as Json;
+  };
+  /** Reads a SecurityHeadersConfig back as the header fields CloudFront sends. */
+  const fieldsOf = (config: Json): Record<string, string> => {
+    const csp = config.ContentSecurityPolicy as { ContentSecurityPolicy: string } | undefined;
+    const frame = config.FrameOptions as { FrameOption: string };
+    const referrer = config.ReferrerPolicy as { ReferrerPolicy: string };
+    const hsts = config.StrictTransportSecurity as {
+      AccessControlMaxAgeSec: number;
+      IncludeSubdomains?: boolean;
+      Preload?: boolean;
+    };
+    return {
+      ...(csp ? { "content-security-policy": csp.ContentSecurityPolicy } : {}),
+      ...(config.ContentTypeOptions ? { "x-content-type-options": "nosniff" } : {}),
+      "x-frame-options": frame.FrameOption,
+      "referrer-policy": referrer.ReferrerPolicy,
+      "strict-transport-security": [
+        `max-age=${hsts.AccessControlMaxAgeSec}`,
+        ...(hsts.IncludeSubdomains ? ["includeSubDomains"] : []),
+        ...(hsts.Preload ? ["preload"] : []),
+      ].join("; "),
+    };
+  };
+  const overridesAll = (config: Json) => {
+    for (const [name, header] of Object.entries(config)) {
+      expect((header as { Override?: boolean }).Override, name).toBe(true);
+    }
+  };
+
+  it("the site's behaviour sends the shared site header set: CSP without inline code, DENY, referrer policy, nosniff, HSTS", () => {
+    expect(ofType("AWS::CloudFront::ResponseHeadersPolicy")).toHaveLength(2);
+    const site = distribution().DefaultCacheBehavior as Json;
+    expect(site.ResponseHeadersPolicyId).not.toBe(MANAGED_SECURITY_HEADERS);
+    const config = securityHeadersOf(site);
+    expect(Object.keys(config).sort()).toEqual([
+      "ContentSecurityPolicy",
+      "ContentTypeOptions",
+      "FrameOptions",
+      "ReferrerPolicy",
+      "StrictTransportSecurity",
+    ]);
+    overridesAll(config);
+    // The very fields the local static site sends, plus HSTS (https only).
+    expect(fieldsOf(config)).toEqual(securityHeaderFields(SITE_SECURITY_HEADERS, { https: true }));
+    const csp = fieldsOf(config)["content-security-policy"] ?? "";
+    expect(csp).toBe(SITE_CONTENT_SECURITY_POLICY);
+    for (const directive of [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+    ]) {
+      expect(csp.split("; "), directive).toContain(directive);
+    }
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*|http:/);
+    expect(fieldsOf(config)).toMatchObject({
+      "x-frame-options": "DENY",
+      "referrer-policy": "strict-origin-when-cross-origin",
+      "x-content-type-options": "nosniff",
+      "strict-transport-security": "max-age=63072000",
+    });
+  });
+
+  it("/api/* sends nosniff, DENY, the referrer policy and HSTS on every answer, and no CSP", () => {
+    const [api] = distribution().CacheBehaviors as Json[];
+    const config = securityHeadersOf(api as Json);
+    expect(Object.keys(config).sort()).toEqual([
+      "ContentTypeOptions",
+      "FrameOptions",
+      "ReferrerPolicy",
+      "StrictTransportSecurity",
+    ]);
+    overridesAll(config);
+    // The very fields the local gateway adds, plus HSTS (https only).
+    expect(fieldsOf(config)).toEqual(securityHeaderFields(API_SECURITY_HEADERS, { https: true }));
+    expect(fieldsOf(config)).toEqual({
+      "x-content-type-options": "nosniff",
+      "x-frame-options": "DENY",
+      "referrer-policy": "strict-origin-when-cross-origin",
+      "strict-transport-security": "max-age=63072000",
+    });
   });
 
   it("has no distribution-wide error responses, so the API's 401/403/404 JSON passes unchanged", () => {

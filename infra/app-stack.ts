@@ -11,7 +11,6 @@ import {
   OriginProtocolPolicy,
   OriginRequestPolicy,
   OriginSslPolicy,
-  ResponseHeadersPolicy,
   ViewerProtocolPolicy,
 } from "aws-cdk-lib/aws-cloudfront";
 import { HttpOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
@@ -41,6 +40,7 @@ import {
   MIGRATIONS_BUNDLE_PATH,
   MIGRATIONS_SOURCE,
 } from "./function-settings";
+import { createResponseHeadersPolicies } from "./response-headers-policies";
 import { ROUTES } from "./routes";
 import { listSitePages, siteRouterCode } from "./site-router";
 import { publicOrigin, type StageSettings, stageSettings } from "./stage-settings";
@@ -204,6 +204,7 @@ function siteProps(
     originSslProtocols: [OriginSslPolicy.TLS_V1_2],
     readTimeout: Duration.seconds(30),
   });
+  const responseHeaders = createResponseHeadersPolicies(stack, settings.stage);
   const domain = settings.domain;
   return {
     path: SITE_PATH,
@@ -239,7 +240,7 @@ function siteProps(
             { function: router, eventType: FunctionEventType.VIEWER_REQUEST },
             { function: router, eventType: FunctionEventType.VIEWER_RESPONSE },
           ],
-          responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+          responseHeadersPolicy: responseHeaders.site,
         },
         additionalBehaviors: {
           "/api/*": {
@@ -250,6 +251,7 @@ function siteProps(
             // Every viewer header but Host (API Gateway routes on its own host name), all cookies
             // and query strings, plus CloudFront's headers such as CloudFront-Viewer-Address.
             originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            responseHeadersPolicy: responseHeaders.api,
             compress: true,
           },
         },

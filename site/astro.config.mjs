@@ -12,7 +12,8 @@ export default defineConfig({
   output: "static",
   // Every page is a folder with index.html (/tasks/ → tasks/index.html): S3, CloudFront and the
   // local gateway all serve that layout without rewrites beyond "directory → index.html".
-  build: { format: "directory" },
+  // Styles only as files: the Content-Security-Policy's `style-src 'self'` refuses inline <style>.
+  build: { format: "directory", inlineStylesheets: "never" },
   trailingSlash: "ignore",
   devToolbar: { enabled: false },
   vite: {

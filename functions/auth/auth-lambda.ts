@@ -1,10 +1,11 @@
 import type { Context } from "aws-lambda";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { handle, type LambdaEvent } from "hono/aws-lambda";
 import { trustedClientAddress } from "../shared/client-address";
 import type { GatewayEvent, GatewayResult } from "../shared/gateway-event";
 import { describeError } from "../shared/log";
 import { gatewayRequestId, type ObservedEnv, requestLog } from "../shared/request-log";
+import { nosniff } from "../shared/response-headers";
 import { AUTH_BASE_PATH } from "./create-auth";
 
 /** What the Lambda needs from a Better Auth instance. */
@@ -23,10 +24,16 @@ function internalError(status: number): Response {
   });
 }
 
+/** Answers carry tokens and sessions; the JWKS too is unstored, so no cache hides a rotated key. */
+const noStore: MiddlewareHandler<ObservedEnv> = async (c, next) => {
+  await next();
+  c.res.headers.set("cache-control", "no-store");
+};
+
 /** Better Auth mounted in Hono, as its own Hono recipe does; every endpoint it has is GET or POST. */
 function createAuthApp(auth: AuthRequestHandler): Hono<ObservedEnv> {
   const app = new Hono<ObservedEnv>();
-  app.use("*", gatewayRequestId, requestLog, trustedClientAddress);
+  app.use("*", nosniff, noStore, gatewayRequestId, requestLog, trustedClientAddress);
   app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, async (c) => {
     const response = await auth.handler(c.req.raw);
     // Better Auth's own 5xx bodies may carry internal messages: answer with the generic one.

@@ -55,6 +55,13 @@ async function authEvent(path: string, init: EventInit = {}) {
   });
 }
 
+/** What every auth answer must carry: nothing a browser or proxy may store or sniff. */
+function expectUnstoredAndUnsniffed(result: GatewayResult, label: string) {
+  const headers = gatewayResultToResponse(result).headers;
+  expect(headers.get("cache-control"), label).toBe("no-store");
+  expect(headers.get("x-content-type-options"), label).toBe("nosniff");
+}
+
 describeEachEngine("auth Lambda entry on %s", { openedByUrl: true }, (database) => {
   let entry: Entry;
   const baseEnv = (inputs: Partial<AuthEnvironmentInputs> = {}) =>
@@ -108,6 +115,39 @@ describeEachEngine("auth Lambda entry on %s", { openedByUrl: true }, (database) 
     expect(response.headers.getSetCookie()).toEqual(deleted.cookies);
   });
 
+  it("marks every answer no-store and nosniff: sign-up, sign-in, token, sessions, JWKS, errors", async () => {
+    const email = uniqueEmail("no-store");
+    const signedUp = await signUpThroughEntry(email);
+    const cookies = signedUp.cookies;
+    const answers: Array<[string, number, GatewayResult]> = [["sign-up", 200, signedUp]];
+    const call = async (label: string, status: number, path: string, init?: EventInit) => {
+      const result = await entry.handler(await authEvent(path, init));
+      answers.push([label, status, result]);
+      return result;
+    };
+    const signedIn = await call("sign-in", 200, "/sign-in/email", {
+      body: { email, password: TEST_PASSWORD },
+    });
+    expect(JSON.parse(signedIn.body ?? "{}")).toHaveProperty("token");
+    const token = await call("token", 200, "/token", { cookies });
+    expect(JSON.parse(token.body ?? "{}")).toHaveProperty("token");
+    const session = await call("get-session", 200, "/get-session", { cookies });
+    expect(JSON.parse(session.body ?? "{}")).toHaveProperty("session");
+    await call("list-sessions", 200, "/list-sessions", { cookies });
+    await call("jwks", 200, "/jwks");
+    await call("get-session without a session", 200, "/get-session");
+    await call("token without a session", 401, "/token");
+    await call("wrong password", 401, "/sign-in/email", {
+      body: { email, password: "not the password at all" },
+    });
+    await call("invalid body", 400, "/sign-up/email", { body: { email: "not-an-address" } });
+    await call("unknown endpoint", 404, "/no-such-endpoint");
+    for (const [label, status, result] of answers) {
+      expect(result.statusCode, label).toBe(status);
+      expectUnstoredAndUnsniffed(result, label);
+    }
+  });
+
   it("logs one JSON line per request with method, path, status, duration and request id, and no secrets", async () => {
     const email = uniqueEmail("logged");
     const requestId = randomUUID();
@@ -145,17 +185,19 @@ describeEachEngine("auth Lambda entry on %s", { openedByUrl: true }, (database) 
     const max = STRICT_RATE_LIMITS["/sign-in/email"]?.max ?? 0;
     const sourceIp = "203.0.113.201";
     const statuses: number[] = [];
+    let last: GatewayResult | undefined;
     for (let attempt = 0; attempt <= max; attempt++) {
-      const result = await entry.handler(
+      last = await entry.handler(
         await authEvent("/sign-in/email", {
           body: { email: "nobody@example.com", password: TEST_PASSWORD },
           sourceIp,
         }),
       );
-      statuses.push(result.statusCode ?? 0);
+      statuses.push(last.statusCode ?? 0);
     }
     expect(statuses.slice(0, max).every((status) => status === 401)).toBe(true);
     expect(statuses[max]).toBe(429);
+    if (last) expectUnstoredAndUnsniffed(last, "429");
   });
 
   it(`turns every limit off with ${settings.rateLimit.variable}=off`, async () => {
@@ -243,6 +285,14 @@ describe("auth Lambda adapter", () => {
     expect(result.headers?.["x-request-id"]).toBe(requestId);
   });
 
+  it("replaces whatever caching Better Auth allows with no-store, and adds nosniff", async () => {
+    const lambda = createAuthLambda({
+      handler: async () =>
+        Response.json({ token: "eyJ…" }, { headers: { "cache-control": "public, max-age=3600" } }),
+    });
+    expectUnstoredAndUnsniffed(await lambda(await authEvent("/token")), "cacheable token");
+  });
+
   it("answers other methods with Better Auth's empty 404 without calling it", async () => {
     const { seen, lambda } = recordingAuth();
     const event = await authEvent("/sign-in/email");
@@ -250,6 +300,7 @@ describe("auth Lambda adapter", () => {
     const result = await lambda(event);
     expect(result.statusCode).toBe(404);
     expect(result.body).toBe("");
+    expectUnstoredAndUnsniffed(result, "404 for PUT");
     expect(seen).toEqual([]);
   });
 });
@@ -270,6 +321,7 @@ describe("auth Lambda failures", () => {
     expect(JSON.parse(value.body ?? "")).toEqual({
       error: { code: "internal", message: "Internal server error" },
     });
+    expectUnstoredAndUnsniffed(value, "500 from a throw");
     expect(lines.join("\n")).not.toMatch(/secret-hash-value|insert into/);
     expect(lines.map((line) => JSON.parse(line))).toEqual([
       expect.objectContaining({ level: "error", msg: "request", status: 500, error: "Error" }),
@@ -286,6 +338,7 @@ describe("auth Lambda failures", () => {
     });
     const { value } = await captureLogs(async () => lambda(await authEvent("/token")));
     expect(value.statusCode).toBe(503);
+    expectUnstoredAndUnsniffed(value, "503 replaced");
     expect(value.body).not.toContain("at query");
     expect(value.cookies).toBeUndefined();
   });

@@ -7,6 +7,7 @@ import type { TaskRow } from "../db/schema";
 import { trustedClientAddress } from "../shared/client-address";
 import { bindingsOf } from "../shared/gateway-event";
 import { gatewayRequestId, type ObservedEnv, requestLog } from "../shared/request-log";
+import { nosniff } from "../shared/response-headers";
 import { ApiError, invalidRequest, taskNotFound, unauthorized } from "./api-error";
 import { readAuthorizerContext } from "./authorizer-context";
 import { describeFailure } from "./database-errors";
@@ -97,7 +98,7 @@ export function createTasksApp({ db }: TasksAppSettings): OpenAPIHono<TasksEnv> 
     },
   });
 
-  app.use("*", gatewayRequestId, requestLog, noStoreByDefault, trustedClientAddress);
+  app.use("*", nosniff, gatewayRequestId, requestLog, noStoreByDefault, trustedClientAddress);
   // Hono's "/api/tasks/*" also matches "/api/tasks" itself.
   app.use("/api/tasks/*", requireAuthorizerContext);
   app.use("*", limitBodySize);

@@ -1,13 +1,16 @@
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { sql } from "drizzle-orm";
+import { handle, type LambdaEvent } from "hono/aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { gatewayResultToResponse, requestToGatewayEvent } from "../../infra/local/gateway-event";
 import { createTestDatabase } from "../../infra/testing/database";
 import { describeEachEngine } from "../../infra/testing/database-suite";
 import { captureLogs } from "../../infra/testing/logs";
 import { countTasks, insertUser, taskRows } from "../../infra/testing/table-rows";
 import { createGatewayClient, type GatewayClient } from "../../infra/testing/tasks-client";
-import { type DatabaseHandle, openDatabase } from "../db/database";
+import { type Database, type DatabaseHandle, openDatabase } from "../db/database";
+import type { GatewayResult } from "../shared/gateway-event";
 import { createTasksApp, MAX_BODY_BYTES } from "./app";
 import type { ErrorEnvelope, Task } from "./task-schemas";
 
@@ -31,6 +34,16 @@ function paddedBody(size: number): string {
   const start = '{"title":"edge of the limit"';
   return `${start}${" ".repeat(size - start.length - 1)}}`;
 }
+
+/** A database whose every use throws an error no classifier knows: the "anything unexpected" path. */
+const EXPLODING_DATABASE = new Proxy(
+  {},
+  {
+    get: () => {
+      throw new Error("unexpected failure inside the driver");
+    },
+  },
+) as Database;
 
 describeEachEngine("tasks API failure handling on %s", (database) => {
   const call = createGatewayClient(database);
@@ -213,6 +226,53 @@ describeEachEngine("tasks API failure handling on %s", (database) => {
     }
   });
 
+  it("sends X-Content-Type-Options: nosniff on every answer, success or error, through the Lambda handler", async () => {
+    const owner = await insertUser(database.db);
+    const created = await call("POST", "/api/tasks", { as: owner, json: { title: "sniffed?" } });
+    const { id } = (await created.clone().json()) as Task;
+    const exploding = createGatewayClient({ db: EXPLODING_DATABASE });
+    /** A path no route of the table names, invoked as a catch-all integration would invoke it. */
+    const unrouted = async () => {
+      const request = new Request("https://api.example.test/api/no-such-route");
+      const event = await requestToGatewayEvent(request, { routeKey: "$default" });
+      const result = await handle(createTasksApp({ db: database.db }))(
+        event as unknown as LambdaEvent,
+      );
+      return gatewayResultToResponse(result as GatewayResult);
+    };
+    // One after another: the 404 for the deleted task must follow its delete.
+    const answers: Array<[string, () => Promise<Response>]> = [
+      ["201 create", async () => created],
+      ["200 list", () => call("GET", "/api/tasks", { as: owner })],
+      ["200 openapi", () => call("GET", "/api/openapi.json")],
+      ["200 health", () => call("GET", "/api/health")],
+      ["204 delete", () => call("DELETE", `/api/tasks/${id}`, { as: owner })],
+      ["400 invalid", () => call("POST", "/api/tasks", { as: owner, json: { title: "" } })],
+      ["401 no authorizer context", () => call("GET", "/api/tasks")],
+      ["404 unknown task", () => call("GET", `/api/tasks/${id}`, { as: owner })],
+      ["404 no route", unrouted],
+      [
+        "413 too large",
+        () =>
+          call("POST", "/api/tasks", {
+            as: owner,
+            rawBody: paddedBody(MAX_BODY_BYTES + 1),
+            headers: { "content-type": "application/json" },
+          }),
+      ],
+      ["500 unexpected", () => exploding("GET", "/api/tasks", { as: owner })],
+    ];
+    const statuses: number[] = [];
+    await loggedText(async () => {
+      for (const [label, send] of answers) {
+        const response = await send();
+        statuses.push(response.status);
+        expect(response.headers.get("x-content-type-options"), label).toBe("nosniff");
+      }
+    });
+    expect(statuses).toEqual([201, 200, 200, 200, 204, 400, 401, 404, 404, 413, 500]);
+  });
+
   it("answers 503 unavailable on every route when its database is gone, and health says so", async () => {
     const gone = await createTestDatabase(database.engine);
     const owner = await insertUser(gone.db);
@@ -238,6 +298,7 @@ async function expectUnavailable(call: GatewayClient, owner: string) {
   for (const [method, path, json] of requests) {
     const response = await call(method, path, { as: owner, json });
     expect(response.status, `${method} ${path}`).toBe(503);
+    expect(response.headers.get("x-content-type-options"), `${method} ${path}`).toBe("nosniff");
     expect(((await response.json()) as ErrorEnvelope).error.code).toBe("unavailable");
   }
 }

@@ -449,3 +449,75 @@ describe("local API Gateway: the Lambda authorizer", () => {
     );
   });
 });
+
+describe("local API Gateway: CloudFront's /api/* response headers", () => {
+  /** The /api/* header set over plain http, spelled out: no CSP for JSON, no HSTS over http. */
+  function expectApiSecurityHeaders(response: Response, label: string) {
+    expect(response.headers.get("x-content-type-options"), label).toBe("nosniff");
+    expect(response.headers.get("x-frame-options"), label).toBe("DENY");
+    expect(response.headers.get("referrer-policy"), label).toBe("strict-origin-when-cross-origin");
+    expect(response.headers.get("content-security-policy"), label).toBeNull();
+    expect(response.headers.get("strict-transport-security"), label).toBeNull();
+  }
+
+  it("adds them to every answer: the functions', whatever they set, and the gateway's own 401/403/404/413/500/503", async () => {
+    const base = await serve({
+      routes: [
+        { key: "GET /api/ok", function: "ok", auth: "none" },
+        { key: "POST /api/upload", function: "ok", auth: "none" },
+        { key: "GET /api/boom", function: "boom", auth: "none" },
+        { key: "GET /api/slow", function: "slow", auth: "none" },
+        { key: "GET /api/private", function: "ok", auth: "jwt" },
+      ],
+      functions: {
+        // A function that sets its own values: the edge's override them, as CloudFront's do.
+        ok: () => ({
+          statusCode: 200,
+          headers: { "x-frame-options": "SAMEORIGIN", "content-type": "text/html" },
+          body: "<p>not json</p>",
+        }),
+        boom: () => {
+          throw new Error("boom");
+        },
+        slow: neverAnswers,
+      },
+      authorizer: (event) => {
+        if (event.identitySource[0] === "Bearer throws") throw new Error("authorizer broke");
+        return { isAuthorized: false };
+      },
+      timeoutMs: 50,
+      maxBodyBytes: 16,
+    });
+    const cases: Array<[string, RequestInit, number]> = [
+      ["/api/ok", {}, 200],
+      ["/api/private", {}, 401],
+      ["/api/private", { headers: { authorization: "Bearer denied" } }, 403],
+      ["/api/private", { headers: { authorization: "Bearer throws" } }, 500],
+      ["/api/nothing-here", {}, 404],
+      ["/api/upload", { method: "POST", body: "x".repeat(17) }, 413],
+      ["/api/boom", {}, 500],
+      ["/api/slow", {}, 503],
+    ];
+    await captureLogs(async () => {
+      for (const [path, init, status] of cases) {
+        const response = await fetch(`${base}${path}`, init);
+        const label = `${init.method ?? "GET"} ${path} → ${status}`;
+        expect(response.status, label).toBe(status);
+        expectApiSecurityHeaders(response, label);
+      }
+    });
+    // Over HTTP the Node listener answers the 413 (with gatewayError); the gateway's own check too.
+    const gateway = createLocalGateway({
+      routes: [{ key: "POST /api/upload", function: "ok", auth: "none" }],
+      functions: { ok: () => ({ statusCode: 200 }) },
+      maxBodyBytes: 16,
+    });
+    const request = new Request("http://127.0.0.1/api/upload", {
+      method: "POST",
+      body: "x".repeat(17),
+    });
+    const tooLarge = await gateway.fetch(request);
+    expect(tooLarge.status).toBe(413);
+    expectApiSecurityHeaders(tooLarge, "gateway's own 413");
+  });
+});

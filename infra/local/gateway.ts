@@ -8,6 +8,11 @@ import {
   GATEWAY_MAX_BODY_BYTES,
 } from "../api-gateway-limits";
 import type { RouteAuth } from "../routes";
+import {
+  API_SECURITY_HEADERS,
+  securityHeaderFields,
+  withSecurityHeaders,
+} from "../security-headers";
 import { type AuthorizerFunction, createAuthorizerGate } from "./authorizer-gate";
 import { gatewayResultToResponse, requestToGatewayEvent } from "./gateway-event";
 import { createLambdaContext, InvocationTimeout, invokeWithTimeout } from "./lambda-context";
@@ -80,11 +85,15 @@ const GATEWAY_MESSAGES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
+/** What CloudFront's /api/* response headers policy adds to every answer (the stack is plain http). */
+const API_HEADER_FIELDS = securityHeaderFields(API_SECURITY_HEADERS, { https: false });
+
 /** An error answered by the gateway itself, shaped like API Gateway's. */
 export function gatewayError(status: keyof typeof GATEWAY_MESSAGES, requestId?: string): Response {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (requestId) headers["apigw-requestid"] = requestId;
-  return new Response(JSON.stringify({ message: GATEWAY_MESSAGES[status] }), { status, headers });
+  const body = JSON.stringify({ message: GATEWAY_MESSAGES[status] });
+  return withSecurityHeaders(new Response(body, { status, headers }), API_HEADER_FIELDS);
 }
 
 /** API Gateway's request ids are short opaque strings such as "Jx1aBcD3oAMEb_Q=". */
@@ -214,5 +223,10 @@ export function createLocalGateway<F extends string>(
     }
   }
 
-  return { fetch: handle, maxBodyBytes };
+  return {
+    // CloudFront's part: every answer, the functions' and the gateway's own, gets the /api/* headers.
+    fetch: async (request, info) =>
+      withSecurityHeaders(await handle(request, info), API_HEADER_FIELDS),
+    maxBodyBytes,
+  };
 }

@@ -25,6 +25,14 @@ const HOP_BY_HOP = new Set([
   "trailer",
 ]);
 
+/** The server's own answers: plain text that no browser may sniff into anything else. */
+function plainText(status: number, text: string): Response {
+  return new Response(text, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" },
+  });
+}
+
 function sourceIpOf(request: IncomingMessage): string {
   return (request.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
 }
@@ -112,12 +120,12 @@ export function toNodeListener(
           response = await handler(request, { sourceIp: sourceIpOf(incoming) });
         } catch (error) {
           log.error("request failed", { method, path, ...describeError(error) });
-          response = new Response("Internal Server Error", { status: 500 });
+          response = plainText(500, "Internal Server Error");
         }
       }
     } catch {
       // An unreadable body or a Host header that makes no URL.
-      response = new Response("Bad Request", { status: 400 });
+      response = plainText(400, "Bad Request");
     }
     try {
       await writeResponse(method, response, outgoing);

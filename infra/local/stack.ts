@@ -224,7 +224,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ready(async (request, info) => {
       if (isApiPath(new URL(request.url).pathname)) return gateway.fetch(request, info);
       if (site) return site(request);
-      return new Response("Not Found", { status: 404, headers: { "content-type": "text/plain" } });
+      return new Response("Not Found", {
+        status: 404,
+        headers: { "content-type": "text/plain", "x-content-type-options": "nosniff" },
+      });
     });
 
     let closing: Promise<void> | undefined;

@@ -2,7 +2,23 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SITE_CONTENT_SECURITY_POLICY } from "../security-headers";
 import { createPlaceholderSite, createStaticSite, type SiteHandler } from "./static-site";
+
+/** The site's header set over plain http, spelled out so a change to the shared module shows here. */
+function expectSiteSecurityHeaders(response: Response, label: string) {
+  const csp = response.headers.get("content-security-policy") ?? "";
+  expect(csp, label).toBe(SITE_CONTENT_SECURITY_POLICY);
+  expect(csp, label).toContain("script-src 'self';");
+  expect(csp, label).toContain("style-src 'self';");
+  expect(csp, label).toContain("frame-ancestors 'none'");
+  expect(csp, label).not.toContain("unsafe-inline");
+  expect(response.headers.get("x-content-type-options"), label).toBe("nosniff");
+  expect(response.headers.get("x-frame-options"), label).toBe("DENY");
+  expect(response.headers.get("referrer-policy"), label).toBe("strict-origin-when-cross-origin");
+  // Browsers ignore HSTS over http; only the deployed (https) policy sends it.
+  expect(response.headers.get("strict-transport-security"), label).toBeNull();
+}
 
 describe("static site", () => {
   let parent: string;
@@ -66,6 +82,24 @@ describe("static site", () => {
     expect(await response.text()).toBe("<title>missing</title>");
   });
 
+  it("sends the site's security headers on every answer: pages, assets, the 404 page, 405", async () => {
+    const answers: Array<[string, string, number]> = [
+      ["/", "GET", 200],
+      ["/tasks/", "GET", 200],
+      ["/_astro/app.Ab12.js", "GET", 200],
+      ["/_astro/style.Cd34.css", "GET", 200],
+      ["/photo.png", "HEAD", 200],
+      ["/no/such/page", "GET", 404],
+      ["/../secret.txt", "GET", 404],
+      ["/", "POST", 405],
+    ];
+    for (const [path, method, status] of answers) {
+      const response = await get(path, method);
+      expect(response.status, `${method} ${path}`).toBe(status);
+      expectSiteSecurityHeaders(response, `${method} ${path}`);
+    }
+  });
+
   it("never serves files outside the site directory", async () => {
     for (const path of ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/%00"]) {
       const response = await get(path);
@@ -87,6 +121,9 @@ describe("placeholder site", () => {
     const home = await site(new Request("http://127.0.0.1:3000/"));
     expect(home.status).toBe(200);
     expect(await home.text()).toContain("The API is up");
-    expect((await site(new Request("http://127.0.0.1:3000/tasks/"))).status).toBe(404);
+    expectSiteSecurityHeaders(home, "placeholder /");
+    const missing = await site(new Request("http://127.0.0.1:3000/tasks/"));
+    expect(missing.status).toBe(404);
+    expectSiteSecurityHeaders(missing, "placeholder 404");
   });
 });

@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { lookup } from "mrmime";
+import { SITE_SECURITY_HEADERS, securityHeaderFields } from "../security-headers";
 
 /**
  * Serves a built static site the way the CDN does: files with their content types, a
@@ -8,6 +9,9 @@ import { lookup } from "mrmime";
  * assets under /_astro/ are cacheable forever; pages are revalidated.
  */
 export type SiteHandler = (request: Request) => Promise<Response>;
+
+/** What CloudFront's site response headers policy adds to every answer (the stack is plain http). */
+const SITE_HEADER_FIELDS = securityHeaderFields(SITE_SECURITY_HEADERS, { https: false });
 
 const TEXT_TYPES = /^(text\/|application\/(javascript|json|xml|manifest\+json)|image\/svg\+xml)/;
 
@@ -48,7 +52,11 @@ async function resolveFile(root: string, pathname: string): Promise<string | und
 function methodNotAllowed(): Response {
   return new Response("Method Not Allowed", {
     status: 405,
-    headers: { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" },
+    headers: {
+      allow: "GET, HEAD",
+      "content-type": "text/plain; charset=utf-8",
+      ...SITE_HEADER_FIELDS,
+    },
   });
 }
 
@@ -65,7 +73,7 @@ export function createStaticSite(rootDir: string): SiteHandler {
         headers: {
           "content-type": contentType(file),
           "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
-          "x-content-type-options": "nosniff",
+          ...SITE_HEADER_FIELDS,
         },
       });
     }
@@ -77,6 +85,7 @@ export function createStaticSite(rootDir: string): SiteHandler {
         "content-type":
           typeof notFound === "string" ? "text/plain; charset=utf-8" : contentType(notFoundPage),
         "cache-control": "no-cache",
+        ...SITE_HEADER_FIELDS,
       },
     });
   };
@@ -100,12 +109,16 @@ export function createPlaceholderSite(): SiteHandler {
     if (pathname !== "/" && pathname !== "/index.html") {
       return new Response("Not Found", {
         status: 404,
-        headers: { "content-type": "text/plain; charset=utf-8" },
+        headers: { "content-type": "text/plain; charset=utf-8", ...SITE_HEADER_FIELDS },
       });
     }
     return new Response(page, {
       status: 200,
-      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
+      headers: {
+        "content-type": "text/html; charset=utf-8",
+        "cache-control": "no-cache",
+        ...SITE_HEADER_FIELDS,
+      },
     });
   };
 }

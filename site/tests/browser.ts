@@ -34,6 +34,22 @@ export interface TrackedPage {
   context: BrowserContext;
   /** Console messages, page errors and failed requests, in order. */
   log: string[];
+  /** Every Content-Security-Policy violation any of its documents reported, and framing refusals. */
+  securityViolations: string[];
+}
+
+/** Chromium's console wording for what a CSP, frame-ancestors or X-Frame-Options refused. */
+const SECURITY_REFUSAL = /Content Security Policy|X-Frame-Options|frame-ancestors/i;
+const REPORT_BINDING = "__reportSecurityViolation";
+
+/** Runs in every document before its own scripts: reports each violation out of the page at once. */
+function listenForViolations(binding: string): void {
+  const report = (window as unknown as Record<string, (text: string) => void>)[binding];
+  document.addEventListener("securitypolicyviolation", (event) => {
+    report?.(
+      `${event.effectiveDirective} refused ${event.blockedURI || "inline code"} in ${event.documentURI}`,
+    );
+  });
 }
 
 /** A fresh browser context (its own cookies) with one page whose console is recorded. */
@@ -45,10 +61,20 @@ export async function openPage(
     viewport: { width: options.width ?? 1280, height: 900 },
     colorScheme: options.colorScheme ?? "light",
   });
+  // A binding, not a window property: violations must survive the navigations that follow them.
+  const securityViolations: string[] = [];
+  await context.exposeBinding(REPORT_BINDING, (_source, text: string) => {
+    securityViolations.push(`[securitypolicyviolation] ${text}`);
+  });
+  await context.addInitScript(listenForViolations, REPORT_BINDING);
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   const log: string[] = [];
-  page.on("console", (message) => log.push(`[console.${message.type()}] ${message.text()}`));
+  page.on("console", (message) => {
+    log.push(`[console.${message.type()}] ${message.text()}`);
+    if (SECURITY_REFUSAL.test(message.text()))
+      securityViolations.push(`[console] ${message.text()}`);
+  });
   page.on("pageerror", (error) => log.push(`[pageerror] ${error.message}`));
   page.on("requestfailed", (request) =>
     log.push(
@@ -60,7 +86,7 @@ export async function openPage(
       log.push(`[response] ${response.status()} ${response.request().method()} ${response.url()}`);
     }
   });
-  return { page, context, log };
+  return { page, context, log, securityViolations };
 }
 
 /** Saves a screenshot and the console log of every page the failing test used. */

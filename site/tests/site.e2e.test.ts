@@ -3,12 +3,15 @@
  * Lambda entries + PGlite): what an end user does, start to finish.
  */
 import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { type Database, openDatabase } from "../../functions/db/database";
 import { task as taskTable, user as userTable } from "../../functions/db/schema";
 import { type LocalStack, startLocalStack } from "../../infra/local/stack";
+import { SITE_CONTENT_SECURITY_POLICY } from "../../infra/security-headers";
 import {
   CHROMIUM_AVAILABLE,
   IN_CI,
@@ -78,6 +81,15 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("the site in Chromium", { timeout: 120_000 
     opened.push(tracked);
     return tracked.page;
   }
+
+  /** The violations a page reported (each page of a test is tracked from its first document). */
+  const violationsOf = (page: Page): string[] =>
+    opened.find((tracked) => tracked.page === page)?.securityViolations ?? [];
+
+  // The whole journey runs under the site's CSP: any refused script, style, image or call fails it.
+  afterEach(() => {
+    for (const { securityViolations } of opened) expect(securityViolations).toEqual([]);
+  });
 
   const url = (path: string) => `${stack.url}${path}`;
   const taskItems = (page: Page) => page.locator("#task-list > li");
@@ -385,6 +397,88 @@ describe.skipIf(!CHROMIUM_AVAILABLE)("the site in Chromium", { timeout: 120_000 
     const response = await page.goto(url("/no/such/page"));
     expect(response?.status()).toBe(404);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Page not found");
+  });
+
+  it("serves pages and the 404 page with the security headers; the API answers no-store and nosniff", async () => {
+    const page = await newVisitor("security headers");
+    for (const [path, status] of [
+      ["/sign-in/", 200],
+      ["/no/such/page", 404],
+    ] as const) {
+      const response = await page.goto(url(path));
+      expect(response?.status(), path).toBe(status);
+      const headers = (await response?.allHeaders()) ?? {};
+      expect(headers["content-security-policy"], path).toBe(SITE_CONTENT_SECURITY_POLICY);
+      expect(headers["content-security-policy"], path).not.toContain("unsafe-inline");
+      expect(headers["content-security-policy"], path).toContain("frame-ancestors 'none'");
+      expect(headers["x-frame-options"], path).toBe("DENY");
+      expect(headers["referrer-policy"], path).toBe("strict-origin-when-cross-origin");
+      expect(headers["x-content-type-options"], path).toBe("nosniff");
+    }
+    const api = await page.evaluate(async () => {
+      const headersOf = async (path: string) => {
+        const { status, headers } = await fetch(path);
+        return {
+          status,
+          cache: headers.get("cache-control"),
+          sniff: headers.get("x-content-type-options"),
+          frame: headers.get("x-frame-options"),
+        };
+      };
+      return [await headersOf("/api/auth/get-session"), await headersOf("/api/no-such-route")];
+    });
+    expect(api).toEqual([
+      { status: 200, cache: "no-store", sniff: "nosniff", frame: "DENY" },
+      { status: 404, cache: null, sniff: "nosniff", frame: "DENY" },
+    ]);
+
+    // The tracker is live: an inline script injected into the page is refused and reported.
+    const ran = await page.evaluate(async () => {
+      const script = document.createElement("script");
+      script.textContent = "document.body.dataset.inlineRan = 'yes'";
+      document.head.append(script);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return document.body.dataset.inlineRan ?? "no";
+    });
+    expect(ran).toBe("no");
+    await expect
+      .poll(() => violationsOf(page).join("\n"))
+      .toMatch(/script-src-elem refused inline/);
+    // Expected and asserted above; the journey-wide check in afterEach looks for any other.
+    violationsOf(page).splice(0);
+  });
+
+  it("cannot be framed by a page of another origin", async () => {
+    const victim = url("/account/");
+    const attacker = createServer((request, response) => {
+      response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      response.end(
+        request.url === "/own.html"
+          ? '<p id="own">framed fine</p>'
+          : `<iframe id="victim" src="${victim}"></iframe><iframe id="own" src="/own.html"></iframe>`,
+      );
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => attacker.close(() => resolve())));
+    const attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`;
+    expect(new URL(attackerUrl).origin).not.toBe(new URL(victim).origin);
+
+    const page = await newVisitor("framing");
+    const fromVictim: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().startsWith(stack.url)) fromVictim.push(request.url());
+    });
+    await page.goto(attackerUrl, { waitUntil: "load" });
+    // Frames do load in this harness: the attacker's own page renders in its frame.
+    expect(await page.frameLocator("#own").locator("#own").textContent()).toBe("framed fine");
+    // Chromium refused the account page once its headers arrived: nothing of it ran or rendered.
+    await expect
+      .poll(() => violationsOf(page).join("\n"))
+      .toMatch(/Framing '.+' violates .*"frame-ancestors 'none'"\. The request has been blocked/);
+    expect(fromVictim).toEqual([victim]);
+    expect(await page.frameLocator("#victim").locator("#account-email").count()).toBe(0);
+    // Expected and asserted above; the journey-wide check in afterEach looks for any other.
+    violationsOf(page).splice(0);
   });
 
   it("deletes an account with its tasks after a password check, then refuses its sign-in", async () => {
