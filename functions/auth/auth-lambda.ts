@@ -23,10 +23,15 @@ function internalError(status: number): Response {
   });
 }
 
+export interface AuthLambdaOptions {
+  /** ORIGIN_VERIFY_SECRET: without it every caller is keyed by API Gateway's sourceIp. */
+  originSecret?: string;
+}
+
 /** Better Auth mounted in Hono, as its own Hono recipe does; every endpoint it has is GET or POST. */
-function createAuthApp(auth: AuthRequestHandler): Hono<ObservedEnv> {
+function createAuthApp(auth: AuthRequestHandler, options: AuthLambdaOptions): Hono<ObservedEnv> {
   const app = new Hono<ObservedEnv>();
-  app.use("*", gatewayRequestId, requestLog, trustedClientAddress);
+  app.use("*", gatewayRequestId, requestLog, trustedClientAddress(options.originSecret));
   app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, async (c) => {
     const response = await auth.handler(c.req.raw);
     // Better Auth's own 5xx bodies may carry internal messages: answer with the generic one.
@@ -46,8 +51,8 @@ function createAuthApp(auth: AuthRequestHandler): Hono<ObservedEnv> {
  * `hono/aws-lambda` like the tasks API. Tests call this with their own auth instance;
  * functions/auth/handler.ts wires it to the deployed settings.
  */
-export function createAuthLambda(auth: AuthRequestHandler) {
-  const handler = handle(createAuthApp(auth));
+export function createAuthLambda(auth: AuthRequestHandler, options: AuthLambdaOptions = {}) {
+  const handler = handle(createAuthApp(auth, options));
   return async function handleAuthEvent(
     event: GatewayEvent,
     context?: Context,

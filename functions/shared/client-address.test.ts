@@ -1,0 +1,28 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { originCheck } from "./client-address";
+
+describe("the origin secret check", () => {
+  const secret = randomBytes(32).toString("base64url");
+  const isFromEdge = originCheck(secret);
+
+  it("accepts exactly the stage's secret", () => {
+    expect(isFromEdge(secret)).toBe(true);
+    expect(isFromEdge(` ${secret}`)).toBe(false);
+    expect(isFromEdge(secret.toUpperCase())).toBe(false);
+  });
+
+  it("refuses absent, empty, prefix, longer and same-length values without throwing", () => {
+    // timingSafeEqual throws on unequal lengths: the digests make every length comparable.
+    for (const presented of [undefined, "", secret.slice(0, 10), `${secret}x`, "y".repeat(43)]) {
+      expect(isFromEdge(presented), String(presented)).toBe(false);
+    }
+  });
+
+  it("believes nobody when the function has no secret", () => {
+    for (const presented of [undefined, "", "anything"]) {
+      expect(originCheck(undefined)(presented)).toBe(false);
+      expect(originCheck("")(presented)).toBe(false);
+    }
+  });
+});
