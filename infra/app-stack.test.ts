@@ -101,11 +101,26 @@ async function templateOf(
   return Template.fromStack(stack).toJSON() as { Resources: Resources };
 }
 
-/** What CloudFormation resolves to the origin secret's value at deploy time. */
-function originSecretReference(secretId = only("AWS::SecretsManager::Secret")[0]): Json {
+/** What CloudFormation resolves to a secret's value at deploy time. */
+function secretReference(secretId: string): Json {
   return {
     "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: secretId }, ":SecretString:::}}"]],
   };
+}
+
+/** The two origin secrets: the one the distribution sends, and the next rotation's. */
+function originSecretIds(of: Resources = resources): { current: string; next: string } {
+  const ids = Object.entries(of)
+    .filter(([, r]) => r.Type === "AWS::SecretsManager::Secret")
+    .map(([id]) => id);
+  expect(ids).toHaveLength(2);
+  const distribution = JSON.stringify(
+    Object.values(of).filter((r) => r.Type === "AWS::CloudFront::Distribution"),
+  );
+  const sent = ids.filter((id) => distribution.includes(`{"Ref":"${id}"}`));
+  expect(sent).toHaveLength(1);
+  const [current] = sent as [string];
+  return { current, next: ids.find((id) => id !== current) as string };
 }
 
 /** Logical id of a project Lambda, found by its handler (never by CDK's hashed id). */
@@ -307,6 +322,7 @@ describe("the environment contract", () => {
   const SITE = "https://site.invalid";
   const API = "https://api.invalid";
   const ORIGIN_SECRET = "<the stage's origin secret>";
+  const NEXT_ORIGIN_SECRET = "<the next rotation's origin secret>";
   const cloudFrontOrigin = () => {
     const [distributionId] = only("AWS::CloudFront::Distribution");
     return { "Fn::Join": ["", ["https://", { "Fn::GetAtt": [distributionId, "DomainName"] }]] };
@@ -323,7 +339,8 @@ describe("the environment contract", () => {
     if (value.startsWith(API)) {
       return { "Fn::Join": ["", [{ "Fn::GetAtt": [apiId, "ApiEndpoint"] }, ...rest(API)]] };
     }
-    if (value === ORIGIN_SECRET) return originSecretReference();
+    if (value === ORIGIN_SECRET) return secretReference(originSecretIds().current);
+    if (value === NEXT_ORIGIN_SECRET) return secretReference(originSecretIds().next);
     return value;
   };
   /** The function's own variables (SST adds its own beside them), exactly as the builder made them. */
@@ -340,7 +357,14 @@ describe("the environment contract", () => {
 
   it("auth: base URL, trusted origin and issuer are the CloudFront origin; audience is /api under it; limits on; the origin secret by reference", () => {
     expect(apiAudience(SITE)).toBe(`${SITE}/api`);
-    expectEnvironment("auth", authEnvironment({ origin: SITE, originSecret: ORIGIN_SECRET }));
+    expectEnvironment(
+      "auth",
+      authEnvironment({
+        origin: SITE,
+        originSecret: ORIGIN_SECRET,
+        nextOriginSecret: NEXT_ORIGIN_SECRET,
+      }),
+    );
     expect(environment("auth")).not.toHaveProperty(authConfig.settings.rateLimit.variable);
   });
 
@@ -538,49 +562,61 @@ describe("the client address: set at the edge, proven by the origin secret", () 
     expect((request.headers as Json)[VIEWER_ADDRESS_HEADER]).toEqual({ value: "2001:db8::5" });
   });
 
-  it("the API origin sends the origin secret as a custom header, from a generated Secrets Manager secret", () => {
+  it("the API origin sends the current origin secret as a custom header, from generated Secrets Manager secrets", () => {
+    const { current } = originSecretIds();
     expect(apiOrigin().OriginCustomHeaders).toEqual([
-      { HeaderName: ORIGIN_VERIFY_HEADER, HeaderValue: originSecretReference() },
+      { HeaderName: ORIGIN_VERIFY_HEADER, HeaderValue: secretReference(current) },
     ]);
-    const [, secret] = only("AWS::SecretsManager::Secret");
-    const generated = props(secret).GenerateSecretString as Json;
-    expect(generated).toEqual({ ExcludePunctuation: true, PasswordLength: 64 });
-    expect(props(secret).SecretString).toBeUndefined();
-  });
-
-  it("the auth function holds the same reference, and no other function sees the secret", () => {
-    const variable = authConfig.settings.originSecret.variable;
-    expect(environment("auth")[variable]).toEqual(originSecretReference());
-    for (const name of LAMBDAS.filter((lambda) => lambda !== "auth")) {
-      expect(environment(name), name).not.toHaveProperty(variable);
+    for (const [id, secret] of ofType("AWS::SecretsManager::Secret")) {
+      expect(props(secret).GenerateSecretString, id).toEqual({
+        ExcludePunctuation: true,
+        PasswordLength: 64,
+      });
+      expect(props(secret).SecretString, id).toBeUndefined();
     }
   });
 
-  it("no secret value is in the template: exactly those two dynamic references", () => {
+  it("the auth function holds the same reference and the next rotation's, and no other function sees either", () => {
+    const { current, next } = originSecretIds();
+    const { originSecret, nextOriginSecret } = authConfig.settings;
+    expect(environment("auth")[originSecret.variable]).toEqual(secretReference(current));
+    expect(environment("auth")[nextOriginSecret.variable]).toEqual(secretReference(next));
+    for (const name of LAMBDAS.filter((lambda) => lambda !== "auth")) {
+      expect(environment(name), name).not.toHaveProperty(originSecret.variable);
+      expect(environment(name), name).not.toHaveProperty(nextOriginSecret.variable);
+    }
+  });
+
+  it("no secret value is in the template: only dynamic references, the current one twice, the next once", () => {
+    const { current, next } = originSecretIds();
     const text = JSON.stringify(resources);
-    expect(text.split("{{resolve:secretsmanager:").length - 1).toBe(2);
+    const references = (id: string) => text.split(JSON.stringify(secretReference(id))).length - 1;
+    expect(text.split("{{resolve:secretsmanager:").length - 1).toBe(3);
+    expect([references(current), references(next)]).toEqual([2, 1]);
     for (const [id, resource] of Object.entries(resources)) {
       expect(props(resource).SecretString, id).toBeUndefined();
     }
   });
 
-  it("CloudFront switches to a new secret before the auth function does", () => {
+  it("the auth function is updated only once the distribution is, so it drops an old secret last", () => {
     const [distributionId] = only("AWS::CloudFront::Distribution");
     expect([resources[lambdaLogicalId("auth")]?.DependsOn].flat()).toContain(distributionId);
   });
 
-  it("rotation: a new generation is a new generated secret, and both references follow it", async () => {
-    const [firstId] = only("AWS::SecretsManager::Secret");
+  it("rotation: CloudFront switches to a secret the running auth function already accepts", async () => {
+    // Both generations built the same way (no bundling), so only the generation differs.
+    const first = (await templateOf(STAGE)).Resources;
     const rotated = (await templateOf(STAGE, { ORIGIN_SECRET_GENERATION: "2" })).Resources;
-    const secrets = Object.entries(rotated).filter(
-      ([, r]) => r.Type === "AWS::SecretsManager::Secret",
-    );
-    expect(secrets).toHaveLength(1);
-    const [secondId] = secrets[0] as [string, TemplateResource];
-    expect(secondId).not.toBe(firstId);
-    const text = JSON.stringify(rotated);
-    expect(text).not.toContain(`"Ref":"${firstId}"`);
-    expect(text.split(`{"Ref":"${secondId}"}`).length - 1).toBe(2);
+    const before = originSecretIds(first);
+    const after = originSecretIds(rotated);
+    expect(before).toEqual(originSecretIds());
+    // The next generation becomes CloudFront's, unchanged (same logical id, same generated value).
+    expect(after.current).toBe(before.next);
+    expect(rotated[after.current]).toEqual(first[before.next]);
+    // A new next one is generated, and the old current one leaves the template.
+    expect([before.current, before.next]).not.toContain(after.next);
+    expect(rotated).not.toHaveProperty(before.current);
+    expect(JSON.stringify(rotated)).not.toContain(`"Ref":"${before.current}"`);
   });
 });
 

@@ -78,8 +78,8 @@ export function siteBuildDirectory(): string {
  *
  * The client address: CloudFront's viewer-request function on /api/* sets x-viewer-address from
  * the viewer's IP, and the API origin adds x-origin-verify with a secret generated per stage in
- * Secrets Manager; the auth function believes the address only with that secret. Both places
- * hold a CloudFormation dynamic reference, so the value is never in the template.
+ * Secrets Manager; the auth function believes the address only with that secret (or the next
+ * rotation's). Every place holds a CloudFormation dynamic reference, never the value.
  */
 export function AppStack({ stack, app }: StackContext) {
   const settings = stageSettings(app.stage, process.env);
@@ -176,18 +176,14 @@ export function AppStack({ stack, app }: StackContext) {
   if (api.cdk.accessLogGroup) api.cdk.accessLogGroup.applyRemovalPolicy(retention);
 
   const apiHost = `${api.httpApiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
-  // A new construct id per generation: a new value, and a changed reference CloudFormation re-resolves.
-  const originSecret = new Secret(stack, `OriginVerifySecret${settings.originSecretGeneration}`, {
-    description: `${app.stage}: the ${ORIGIN_VERIFY_HEADER} value CloudFront sends the API`,
-    generateSecretString: { passwordLength: 64, excludePunctuation: true },
-  });
-  const originSecretReference = originSecret.secretValue.unsafeUnwrap();
+  // Rotation: generation N+1 (already accepted) becomes CloudFront's, N+2 is generated, N goes.
+  const originSecrets = originSecretsOf(stack, app.stage, settings.originSecretGeneration);
   const site = new StaticSite(
     stack,
     "Site",
     siteProps(stack, settings, {
       apiHost,
-      originSecretReference,
+      originSecretReference: originSecrets.current,
       webAclArn: webAclArnOf(stack, settings.waf),
     }),
   );
@@ -195,8 +191,15 @@ export function AppStack({ stack, app }: StackContext) {
   // in the default behaviour, so drop the unused one instead of deploying it.
   site.node.tryRemoveChild("CloudFrontFunction");
   const origin = publicOrigin(settings, site.url ?? "");
-  addEnvironment(functions.auth, authEnvironment({ origin, originSecret: originSecretReference }));
-  // On rotation CloudFront (minutes to propagate) switches first, the auth function seconds later.
+  addEnvironment(
+    functions.auth,
+    authEnvironment({
+      origin,
+      originSecret: originSecrets.current,
+      nextOriginSecret: originSecrets.next,
+    }),
+  );
+  // The auth function drops the old secret only once every edge sends the new one.
   if (site.cdk?.distribution) functions.auth.node.addDependency(site.cdk.distribution);
   addEnvironment(
     authorizer,
@@ -219,6 +222,25 @@ export function lambdaLogGroupName(stage: string, appName: string, name: LambdaN
 
 export function lambdaId(name: LambdaName): string {
   return `${name.charAt(0).toUpperCase()}${name.slice(1)}Function`;
+}
+
+/**
+ * The origin secrets of a generation, as `{{resolve:secretsmanager:…}}` references: CloudFront
+ * sends the current one; the auth function accepts it and the next generation's. A new construct
+ * id per generation means a new generated value and a changed reference, which CloudFormation
+ * re-resolves (it never re-reads a secret behind an unchanged reference).
+ */
+function originSecretsOf(
+  stack: StackContext["stack"],
+  stage: string,
+  generation: number,
+): { current: string; next: string } {
+  const reference = (of: number) =>
+    new Secret(stack, `OriginVerifySecret${of}`, {
+      description: `${stage}: ${ORIGIN_VERIFY_HEADER} value of generation ${of}`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    }).secretValue.unsafeUnwrap();
+  return { current: reference(generation), next: reference(generation + 1) };
 }
 
 /**
@@ -361,7 +383,7 @@ function siteProps(
             functionAssociations: [
               { function: viewerAddress, eventType: FunctionEventType.VIEWER_REQUEST },
             ],
-            // CloudFront compresses only under a caching cache policy (CachingDisabled refuses gzip/br).
+            // CloudFront compresses only what a caching policy normalises Accept-Encoding for; TTL 0 can't.
             compress: false,
           },
         },

@@ -24,14 +24,14 @@ function internalError(status: number): Response {
 }
 
 export interface AuthLambdaOptions {
-  /** ORIGIN_VERIFY_SECRET: without it every caller is keyed by API Gateway's sourceIp. */
-  originSecret?: string;
+  /** The stage's origin secrets (current and next): without any, every caller is keyed by sourceIp. */
+  originSecrets?: readonly (string | undefined)[];
 }
 
 /** Better Auth mounted in Hono, as its own Hono recipe does; every endpoint it has is GET or POST. */
 function createAuthApp(auth: AuthRequestHandler, options: AuthLambdaOptions): Hono<ObservedEnv> {
   const app = new Hono<ObservedEnv>();
-  app.use("*", gatewayRequestId, requestLog, trustedClientAddress(options.originSecret));
+  app.use("*", gatewayRequestId, requestLog, trustedClientAddress(options.originSecrets));
   app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, async (c) => {
     const response = await auth.handler(c.req.raw);
     // Better Auth's own 5xx bodies may carry internal messages: answer with the generic one.

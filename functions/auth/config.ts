@@ -3,6 +3,7 @@ import {
   defineConfig,
   environmentOf,
   onOff,
+  optionalStackSecret,
   secret,
   stackSecret,
   url,
@@ -22,6 +23,8 @@ export const authConfig = defineConfig("auth", {
   secret: secret("BETTER_AUTH_SECRET"),
   /** What CloudFront sends in x-origin-verify: only then is its viewer address believed. */
   originSecret: stackSecret("ORIGIN_VERIFY_SECRET"),
+  /** The secret of the next rotation, accepted already so CloudFront can switch edge by edge. */
+  nextOriginSecret: optionalStackSecret("ORIGIN_VERIFY_NEXT_SECRET"),
 });
 
 export type AuthConfig = ConfigOf<typeof authConfig.settings>;
@@ -36,6 +39,7 @@ export interface AuthEnvironmentInputs {
   databaseUrl?: string;
   /** The stage's origin secret: a dynamic reference deployed, the local stack's own locally. */
   originSecret: string;
+  nextOriginSecret?: string;
 }
 
 /** The auth Lambda's environment: base URL and issuer are the origin, the audience the API under it. */

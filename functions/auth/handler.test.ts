@@ -18,6 +18,8 @@ let coldStarts = 0;
 const { settings } = authConfig;
 /** The stage's origin secret, as CloudFront would send it and the function's config holds it. */
 const ORIGIN_SECRET = randomBytes(32).toString("base64url");
+/** The next rotation's, which the function accepts before CloudFront switches to it. */
+const NEXT_ORIGIN_SECRET = randomBytes(32).toString("base64url");
 /** What CloudFront adds to a viewer's request for /api/*. */
 const throughCloudFront = (viewer: string, secret = ORIGIN_SECRET) => ({
   [VIEWER_ADDRESS_HEADER]: viewer,
@@ -73,6 +75,7 @@ describe.each(ENGINES)("auth Lambda entry on %s", (engine) => {
       secret: randomBytes(32).toString("base64url"),
       databaseUrl,
       originSecret: ORIGIN_SECRET,
+      nextOriginSecret: NEXT_ORIGIN_SECRET,
       ...inputs,
     });
 
@@ -118,13 +121,19 @@ describe.each(ENGINES)("auth Lambda entry on %s", (engine) => {
     return sessions[0]?.ipAddress;
   }
 
-  it(`records CloudFront's viewer address only with the ${settings.originSecret.variable} it was given`, async () => {
+  it("records CloudFront's viewer address only with one of the stage's origin secrets", async () => {
     const edge = "130.176.0.21";
     const viaCloudFront = await signUpThroughEntry(uniqueEmail("viewer"), {
       headers: throughCloudFront("198.51.100.77"),
       sourceIp: edge,
     });
     expect(await sessionAddress(viaCloudFront.cookies)).toBe("198.51.100.77");
+    // An edge that already switched to the next rotation's secret is believed as well.
+    const switched = await signUpThroughEntry(uniqueEmail("rotated"), {
+      headers: throughCloudFront("198.51.100.79", NEXT_ORIGIN_SECRET),
+      sourceIp: edge,
+    });
+    expect(await sessionAddress(switched.cookies)).toBe("198.51.100.79");
     // A direct call claiming the same header, with a guessed secret: the TCP peer is recorded.
     const direct = await signUpThroughEntry(uniqueEmail("direct"), {
       headers: throughCloudFront("198.51.100.77", randomBytes(32).toString("base64url")),
@@ -255,7 +264,7 @@ describe.each(ENGINES)("auth Lambda entry on %s", (engine) => {
 
 describe("auth Lambda adapter", () => {
   /** An auth instance that records what reaches it, behind a Lambda with the stage's origin secret. */
-  function recordingAuth(options: AuthLambdaOptions = { originSecret: ORIGIN_SECRET }) {
+  function recordingAuth(options: AuthLambdaOptions = { originSecrets: [ORIGIN_SECRET] }) {
     const seen: Request[] = [];
     const lambda = createAuthLambda(
       {
@@ -417,6 +426,7 @@ describe("auth Lambda failures", () => {
     ["an unknown rate limit switch", settings.rateLimit.variable, "maybe"],
     ["no origin secret", settings.originSecret.variable, undefined],
     ["a short origin secret", settings.originSecret.variable, "too-short"],
+    ["a short next origin secret", settings.nextOriginSecret.variable, "too-short"],
   ])("refuses to start with %s, naming the variable", async (_label, variable, value) => {
     await expect(loadEntry({ ...validEnv(), [variable]: value })).rejects.toThrow(
       new RegExp(`auth function's settings are invalid: ${variable} `),

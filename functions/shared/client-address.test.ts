@@ -4,7 +4,7 @@ import { originCheck } from "./client-address";
 
 describe("the origin secret check", () => {
   const secret = randomBytes(32).toString("base64url");
-  const isFromEdge = originCheck(secret);
+  const isFromEdge = originCheck([secret]);
 
   it("accepts exactly the stage's secret", () => {
     expect(isFromEdge(secret)).toBe(true);
@@ -19,10 +19,19 @@ describe("the origin secret check", () => {
     }
   });
 
+  it("accepts the next rotation's secret beside the current one, and nothing else", () => {
+    const next = randomBytes(32).toString("base64url");
+    const duringRotation = originCheck([secret, next]);
+    expect(duringRotation(secret)).toBe(true);
+    expect(duringRotation(next)).toBe(true);
+    expect(duringRotation(`${secret}${next}`)).toBe(false);
+    expect(isFromEdge(next)).toBe(false);
+  });
+
   it("believes nobody when the function has no secret", () => {
     for (const presented of [undefined, "", "anything"]) {
-      expect(originCheck(undefined)(presented)).toBe(false);
-      expect(originCheck("")(presented)).toBe(false);
+      expect(originCheck([])(presented)).toBe(false);
+      expect(originCheck([undefined, ""])(presented)).toBe(false);
     }
   });
 });

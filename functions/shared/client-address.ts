@@ -27,12 +27,18 @@ export type OriginCheck = (presented: string | undefined) => boolean;
 
 /**
  * Compares SHA-256 digests, so `timingSafeEqual` always sees equal lengths and the time taken
- * tells nothing about the secret, its length included. Without a secret nothing passes.
+ * tells nothing about a secret, its length included. Any of the stage's secrets passes (the
+ * current one and the next rotation's); without one nothing does.
  */
-export function originCheck(secret: string | undefined): OriginCheck {
-  if (!secret) return () => false;
-  const expected = digest(secret);
-  return (presented) => presented !== undefined && timingSafeEqual(digest(presented), expected);
+export function originCheck(secrets: readonly (string | undefined)[]): OriginCheck {
+  const expected = secrets.filter((secret): secret is string => Boolean(secret)).map(digest);
+  return (presented) => {
+    if (presented === undefined) return false;
+    const given = digest(presented);
+    let matched = false;
+    for (const candidate of expected) matched = timingSafeEqual(given, candidate) || matched;
+    return matched;
+  };
 }
 
 function digest(value: string): Buffer {
@@ -64,11 +70,13 @@ function headerValue(event: GatewayEvent, name: string): string | undefined {
 /**
  * Sets CLIENT_IP_HEADER to the address derived from the event, replacing any client-sent copy,
  * and drops the edge headers so the origin secret goes no further than this check. Without an
- * event there is no trustworthy address, so the header is only removed. `originSecret` is the
- * stage's (ORIGIN_VERIFY_SECRET); without one only `sourceIp` counts.
+ * event there is no trustworthy address, so the header is only removed. `originSecrets` are the
+ * stage's (ORIGIN_VERIFY_SECRET and the next rotation's); without any only `sourceIp` counts.
  */
-export function trustedClientAddress(originSecret?: string): MiddlewareHandler<LambdaEnv> {
-  const isFromEdge = originCheck(originSecret);
+export function trustedClientAddress(
+  originSecrets: readonly (string | undefined)[] = [],
+): MiddlewareHandler<LambdaEnv> {
+  const isFromEdge = originCheck(originSecrets);
   return async (c, next) => {
     const { event } = bindingsOf(c);
     const headers = c.req.raw.headers;

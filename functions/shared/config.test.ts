@@ -4,6 +4,7 @@ import {
   defineConfig,
   environmentOf,
   onOff,
+  optionalStackSecret,
   optionalText,
   parseConfig,
   parseSetting,
@@ -152,6 +153,15 @@ describe("a secret the stack generates", () => {
     const run = () => parseConfig(withStackSecret, { EXAMPLE_ORIGIN_SECRET: short });
     expect(problemsOf(run)).toEqual(["EXAMPLE_ORIGIN_SECRET must be at least 32 characters"]);
     expect(run).not.toThrow(short);
+  });
+
+  it("may be optional, and is then checked only when set", () => {
+    const optional = defineConfig("edge", { next: optionalStackSecret("EXAMPLE_NEXT_SECRET") });
+    expect(parseConfig(optional, {})).toEqual({ next: undefined });
+    expect(environmentOf(optional, { next: undefined })).toEqual({});
+    expect(problemsOf(() => parseConfig(optional, { EXAMPLE_NEXT_SECRET: "short" }))).toEqual([
+      "EXAMPLE_NEXT_SECRET must be at least 32 characters",
+    ]);
   });
 });
 

@@ -81,8 +81,18 @@ export function secret(variable: string): Setting<string> {
 export function stackSecret(variable: string, minLength = 32): Setting<string> {
   const schema = z
     .string({ error: "is not set (the stack generates it)" })
-    .check(z.minLength(minLength, { error: `must be at least ${minLength} characters` }));
+    .check(atLeast(minLength));
   return { variable, schema, format: asText, secret: false };
+}
+
+/** A stackSecret that may stay unset. */
+export function optionalStackSecret(variable: string, minLength = 32): Setting<string | undefined> {
+  const schema = z.optional(z.string().check(atLeast(minLength)));
+  return { variable, schema, format: (value) => value, secret: false };
+}
+
+function atLeast(minLength: number) {
+  return z.minLength(minLength, { error: `must be at least ${minLength} characters` });
 }
 
 export function defineConfig<const S extends Settings>(

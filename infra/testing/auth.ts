@@ -61,7 +61,7 @@ export function authCaller(
   origin: string = TEST_ORIGIN,
   { originSecret }: { originSecret?: string } = {},
 ): AuthCall {
-  const lambda = createAuthLambda(auth, { originSecret });
+  const lambda = createAuthLambda(auth, { originSecrets: [originSecret] });
   return async (method, path, options = {}) => {
     const sourceIp = options.sourceIp ?? randomAddress();
     const headers: Record<string, string> = { origin, ...options.headers };
