@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CfnDeletionPolicy } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
 import { CfnDistribution } from "aws-cdk-lib/aws-cloudfront";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
-import { CfnLogGroup } from "aws-cdk-lib/aws-logs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { authConfig, authEnvironment } from "../functions/auth/config";
 import { authorizerConfig, authorizerEnvironment } from "../functions/authorizer/config";
+import { ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER } from "../functions/shared/client-address";
 import { environmentOf, secretVariables } from "../functions/shared/config";
 import { apiAudience, databaseUrl } from "../functions/shared/settings";
 import { lambdaId, lambdaLogGroupName, siteBuildDirectory } from "./app-stack";
@@ -26,13 +26,14 @@ import {
   securityHeaderFields,
 } from "./security-headers";
 import { listSitePages, NOT_FOUND_PAGE } from "./site-router";
-import { stageSettings } from "./stage-settings";
+import { DEFAULT_WAF_RATE_LIMIT, stageSettings } from "./stage-settings";
 import {
   assetDirectory,
   constructApp,
   type SynthesizedApp,
   synthesizeApp,
   TEST_ACCOUNT,
+  TEST_REGION,
 } from "./synthesize";
 import {
   dependencyGraph,
@@ -40,6 +41,7 @@ import {
   type CfnResource as TemplateResource,
   transitiveDependencies,
 } from "./template-graph";
+import { viewerAddressCode } from "./viewer-address";
 
 const STAGE = "test";
 const LAMBDAS = Object.keys(FUNCTION_ENTRIES) as LambdaName[];
@@ -92,6 +94,41 @@ function only(type: string): [string, TemplateResource] {
 
 function props(resource: TemplateResource): Json {
   return (resource.Properties ?? {}) as Json;
+}
+
+/**
+ * The template of a stage built without bundling (construct tree, then synthesis); it reuses the
+ * site build the full synthesis made, so call it only after `beforeAll`.
+ */
+async function templateOf(
+  stage: string,
+  settings: Parameters<typeof constructApp>[1] = {},
+  region?: string,
+): Promise<{ Resources: Resources }> {
+  const { stack } = await constructApp(stage, settings, region);
+  return Template.fromStack(stack).toJSON() as { Resources: Resources };
+}
+
+/** What CloudFormation resolves to a secret's value at deploy time. */
+function secretReference(secretId: string): Json {
+  return {
+    "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: secretId }, ":SecretString:::}}"]],
+  };
+}
+
+/** The two origin secrets: the one the distribution sends, and the next rotation's. */
+function originSecretIds(of: Resources = resources): { current: string; next: string } {
+  const ids = Object.entries(of)
+    .filter(([, r]) => r.Type === "AWS::SecretsManager::Secret")
+    .map(([id]) => id);
+  expect(ids).toHaveLength(2);
+  const distribution = JSON.stringify(
+    Object.values(of).filter((r) => r.Type === "AWS::CloudFront::Distribution"),
+  );
+  const sent = ids.filter((id) => distribution.includes(`{"Ref":"${id}"}`));
+  expect(sent).toHaveLength(1);
+  const [current] = sent as [string];
+  return { current, next: ids.find((id) => id !== current) as string };
 }
 
 /** Logical id of a project Lambda, found by its handler (never by CDK's hashed id). */
@@ -289,9 +326,11 @@ describe("functions", () => {
 });
 
 describe("the environment contract", () => {
-  // Stand-ins for the deploy-time URLs, so the builders can say what each variable must hold.
+  // Stand-ins for the deploy-time values, so the builders can say what each variable must hold.
   const SITE = "https://site.invalid";
   const API = "https://api.invalid";
+  const ORIGIN_SECRET = "<the stage's origin secret>";
+  const NEXT_ORIGIN_SECRET = "<the next rotation's origin secret>";
   const cloudFrontOrigin = () => {
     const [distributionId] = only("AWS::CloudFront::Distribution");
     return { "Fn::Join": ["", ["https://", { "Fn::GetAtt": [distributionId, "DomainName"] }]] };
@@ -308,6 +347,8 @@ describe("the environment contract", () => {
     if (value.startsWith(API)) {
       return { "Fn::Join": ["", [{ "Fn::GetAtt": [apiId, "ApiEndpoint"] }, ...rest(API)]] };
     }
+    if (value === ORIGIN_SECRET) return secretReference(originSecretIds().current);
+    if (value === NEXT_ORIGIN_SECRET) return secretReference(originSecretIds().next);
     return value;
   };
   /** The function's own variables (SST adds its own beside them), exactly as the builder made them. */
@@ -322,9 +363,16 @@ describe("the environment contract", () => {
     expect(own).toEqual(Object.fromEntries(wanted));
   };
 
-  it("auth: base URL, trusted origin and issuer are the CloudFront origin; audience is /api under it; limits on", () => {
+  it("auth: base URL, trusted origin and issuer are the CloudFront origin; audience is /api under it; limits on; the origin secret by reference", () => {
     expect(apiAudience(SITE)).toBe(`${SITE}/api`);
-    expectEnvironment("auth", authEnvironment({ origin: SITE }));
+    expectEnvironment(
+      "auth",
+      authEnvironment({
+        origin: SITE,
+        originSecret: ORIGIN_SECRET,
+        nextOriginSecret: NEXT_ORIGIN_SECRET,
+      }),
+    );
     expect(environment("auth")).not.toHaveProperty(authConfig.settings.rateLimit.variable);
   });
 
@@ -457,7 +505,6 @@ describe("one origin through CloudFront", () => {
       "POST",
       "PUT",
     ]);
-    expect(api.FunctionAssociations).toBeUndefined();
     const origin = (distribution().Origins as Json[]).find(
       (o) => o.Id === api.TargetOriginId,
     ) as Json;
@@ -569,7 +616,8 @@ describe("one origin through CloudFront", () => {
     const [routerId, router] = ofType("AWS::CloudFront::Function").find(([id]) =>
       id.startsWith("SiteRouter"),
     ) as [string, TemplateResource];
-    expect(ofType("AWS::CloudFront::Function")).toHaveLength(1);
+    // The router and the /api/* viewer-address function; StaticSite's own one is removed.
+    expect(ofType("AWS::CloudFront::Function")).toHaveLength(2);
     const associations = (distribution().DefaultCacheBehavior as Json)
       .FunctionAssociations as Json[];
     expect(associations).toEqual([
@@ -585,6 +633,198 @@ describe("one origin through CloudFront", () => {
     expect(route({ context: { eventType: "viewer-request" }, request: { uri: "/nope" } }).uri).toBe(
       NOT_FOUND_PAGE,
     );
+  });
+});
+
+describe("the client address: set at the edge, proven by the origin secret", () => {
+  const distribution = () =>
+    props(only("AWS::CloudFront::Distribution")[1]).DistributionConfig as Json;
+  const apiBehaviour = () => (distribution().CacheBehaviors as Json[])[0] as Json;
+  const apiOrigin = () =>
+    (distribution().Origins as Json[]).find((o) => o.Id === apiBehaviour().TargetOriginId) as Json;
+
+  it("/api/* runs a viewer-request function that sets the viewer address from event.viewer.ip", () => {
+    const [functionId, fn] = ofType("AWS::CloudFront::Function").find(([id]) =>
+      id.startsWith("ApiViewerAddress"),
+    ) as [string, TemplateResource];
+    expect(apiBehaviour().FunctionAssociations).toEqual([
+      { EventType: "viewer-request", FunctionARN: { "Fn::GetAtt": [functionId, "FunctionARN"] } },
+    ]);
+    expect((props(fn).FunctionConfig as Json).Runtime).toBe("cloudfront-js-2.0");
+    const code = props(fn).FunctionCode as string;
+    expect(code).toBe(viewerAddressCode());
+    expect(code).toContain(`headers["${VIEWER_ADDRESS_HEADER}"] = { value: event.viewer.ip }`);
+    const handler = new Function(`${code}\nreturn handler;`)() as (event: Json) => Json;
+    const forged = { [VIEWER_ADDRESS_HEADER]: { value: "192.0.2.1" } };
+    const request = handler({
+      viewer: { ip: "2001:db8::5" },
+      request: { uri: "/api/tasks", headers: forged },
+    });
+    expect((request.headers as Json)[VIEWER_ADDRESS_HEADER]).toEqual({ value: "2001:db8::5" });
+  });
+
+  it("the API origin sends the current origin secret as a custom header, from generated Secrets Manager secrets", () => {
+    const { current } = originSecretIds();
+    expect(apiOrigin().OriginCustomHeaders).toEqual([
+      { HeaderName: ORIGIN_VERIFY_HEADER, HeaderValue: secretReference(current) },
+    ]);
+    for (const [id, secret] of ofType("AWS::SecretsManager::Secret")) {
+      expect(props(secret).GenerateSecretString, id).toEqual({
+        ExcludePunctuation: true,
+        PasswordLength: 64,
+      });
+      expect(props(secret).SecretString, id).toBeUndefined();
+    }
+  });
+
+  it("the auth function holds the same reference and the next rotation's, and no other function sees either", () => {
+    const { current, next } = originSecretIds();
+    const { originSecret, nextOriginSecret } = authConfig.settings;
+    expect(environment("auth")[originSecret.variable]).toEqual(secretReference(current));
+    expect(environment("auth")[nextOriginSecret.variable]).toEqual(secretReference(next));
+    for (const name of LAMBDAS.filter((lambda) => lambda !== "auth")) {
+      expect(environment(name), name).not.toHaveProperty(originSecret.variable);
+      expect(environment(name), name).not.toHaveProperty(nextOriginSecret.variable);
+    }
+  });
+
+  it("no secret value is in the template: only dynamic references, the current one twice, the next once", () => {
+    const { current, next } = originSecretIds();
+    const text = JSON.stringify(resources);
+    const references = (id: string) => text.split(JSON.stringify(secretReference(id))).length - 1;
+    expect(text.split("{{resolve:secretsmanager:").length - 1).toBe(3);
+    expect([references(current), references(next)]).toEqual([2, 1]);
+    for (const [id, resource] of Object.entries(resources)) {
+      expect(props(resource).SecretString, id).toBeUndefined();
+    }
+  });
+
+  it("the auth function is updated only once the distribution is, so it drops an old secret last", () => {
+    const [distributionId] = only("AWS::CloudFront::Distribution");
+    expect([resources[lambdaLogicalId("auth")]?.DependsOn].flat()).toContain(distributionId);
+  });
+
+  it("rotation: CloudFront switches to a secret the running auth function already accepts", async () => {
+    // Both generations built the same way (no bundling), so only the generation differs.
+    const first = (await templateOf(STAGE)).Resources;
+    const rotated = (await templateOf(STAGE, { ORIGIN_SECRET_GENERATION: "2" })).Resources;
+    const before = originSecretIds(first);
+    const after = originSecretIds(rotated);
+    expect(before).toEqual(originSecretIds());
+    // The next generation becomes CloudFront's, unchanged (same logical id, same generated value).
+    expect(after.current).toBe(before.next);
+    expect(rotated[after.current]).toEqual(first[before.next]);
+    // A new next one is generated, and the old current one leaves the template.
+    expect([before.current, before.next]).not.toContain(after.next);
+    expect(rotated).not.toHaveProperty(before.current);
+    expect(JSON.stringify(rotated)).not.toContain(`"Ref":"${before.current}"`);
+  });
+});
+
+describe("template hygiene", () => {
+  it("the HTTP API has no CORS configuration: the site and the API share one origin", () => {
+    const [, api] = only("AWS::ApiGatewayV2::Api");
+    expect(props(api).CorsConfiguration).toBeUndefined();
+  });
+
+  it("/api/* does not claim compression: CloudFront compresses nothing under CachingDisabled", () => {
+    const distribution = props(only("AWS::CloudFront::Distribution")[1]).DistributionConfig as Json;
+    const [api] = distribution.CacheBehaviors as Json[];
+    expect(api).toMatchObject({ CachePolicyId: CACHING_DISABLED, Compress: false });
+  });
+
+  it("the site bucket refuses every request that is not TLS", () => {
+    const [bucketId] = only("AWS::S3::Bucket");
+    const [, policy] = only("AWS::S3::BucketPolicy");
+    expect(props(policy).Bucket).toEqual({ Ref: bucketId });
+    const statements = (props(policy).PolicyDocument as { Statement: Json[] }).Statement;
+    expect(statements).toContainEqual({
+      Action: "s3:*",
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+      Effect: "Deny",
+      Principal: { AWS: "*" },
+      Resource: [
+        { "Fn::GetAtt": [bucketId, "Arn"] },
+        { "Fn::Join": ["", [{ "Fn::GetAtt": [bucketId, "Arn"] }, "/*"]] },
+      ],
+    });
+  });
+});
+
+describe("WAF on the distribution, per stage", () => {
+  const webAcls = (of: Resources) =>
+    Object.entries(of).filter(([, r]) => r.Type === "AWS::WAFv2::WebACL");
+  const webAclIdOf = (of: Resources) => {
+    const [, distribution] = Object.entries(of).find(
+      ([, r]) => r.Type === "AWS::CloudFront::Distribution",
+    ) as [string, TemplateResource];
+    return (props(distribution).DistributionConfig as Json).WebACLId;
+  };
+
+  it("a non-production stage has none by default", () => {
+    expect(webAcls(resources)).toEqual([]);
+    expect(webAclIdOf(resources)).toBeUndefined();
+  });
+
+  it("production gets a CLOUDFRONT web ACL: one rate-based rule per client address on /api/*, answering 429", async () => {
+    const prod = (await templateOf("prod")).Resources;
+    const [[aclId, acl] = []] = webAcls(prod);
+    expect(webAcls(prod)).toHaveLength(1);
+    expect(webAclIdOf(prod)).toEqual({ "Fn::GetAtt": [aclId, "Arn"] });
+    expect(props(acl as TemplateResource)).toMatchObject({
+      Scope: "CLOUDFRONT",
+      DefaultAction: { Allow: {} },
+      Rules: [
+        {
+          Priority: 0,
+          Action: {
+            Block: {
+              CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: "tooManyRequests" },
+            },
+          },
+          Statement: {
+            RateBasedStatement: {
+              AggregateKeyType: "IP",
+              Limit: DEFAULT_WAF_RATE_LIMIT,
+              EvaluationWindowSec: 300,
+              ScopeDownStatement: {
+                ByteMatchStatement: {
+                  FieldToMatch: { UriPath: {} },
+                  PositionalConstraint: "STARTS_WITH",
+                  SearchString: "/api/",
+                },
+              },
+            },
+          },
+        },
+      ],
+    });
+    expect((props(acl as TemplateResource).Rules as Json[]).length).toBe(1);
+  });
+
+  it("a stage setting turns it on elsewhere with its own limit, or off in production", async () => {
+    const on = (await templateOf(STAGE, { WAF: "on", WAF_RATE_LIMIT: "300" })).Resources;
+    const [[, acl] = []] = webAcls(on);
+    expect(JSON.stringify(props(acl as TemplateResource).Rules)).toContain('"Limit":300');
+    const off = (await templateOf("prod", { WAF: "off" })).Resources;
+    expect(webAcls(off)).toEqual([]);
+    expect(webAclIdOf(off)).toBeUndefined();
+  });
+
+  it("an existing web ACL is attached by ARN and none is created", async () => {
+    const arn = `arn:aws:wafv2:us-east-1:${TEST_ACCOUNT}:global/webacl/shared/0a1b2c3d-1111-2222-3333-444455556666`;
+    const existing = (await templateOf("prod", { WAF_WEB_ACL_ARN: arn })).Resources;
+    expect(webAcls(existing)).toEqual([]);
+    expect(webAclIdOf(existing)).toBe(arn);
+  });
+
+  it("refuses to synthesize its own web ACL outside us-east-1, and says what to do", async () => {
+    expect(TEST_REGION).toBe("us-east-1");
+    await expect(constructApp("prod", {}, "eu-west-1")).rejects.toThrow(
+      /CloudFront web ACL can only be created in us-east-1 and this stage deploys to eu-west-1: .*WAF_WEB_ACL_ARN.*WAF=off/,
+    );
+    const elsewhere = (await templateOf(STAGE, {}, "eu-west-1")).Resources;
+    expect(webAcls(elsewhere)).toEqual([]);
   });
 });
 
@@ -626,7 +866,9 @@ describe("no circular dependency, stage-aware removal", () => {
       return (stack.resolve(fn.environment) as { variables: Record<string, unknown> }).variables;
     };
     const origin = `https://${domain}`;
-    expect(variables("auth")).toMatchObject(authEnvironment({ origin }));
+    expect(variables("auth")).toMatchObject(
+      environmentOf(authConfig, { baseURL: origin, issuer: origin, audience: apiAudience(origin) }),
+    );
     expect(variables("authorizer")).toMatchObject(
       environmentOf(authorizerConfig, { issuer: origin, audience: apiAudience(origin) }),
     );
@@ -637,16 +879,19 @@ describe("no circular dependency, stage-aware removal", () => {
     expect(config.aliases).toEqual([domain]);
   });
 
-  it("production retains every log group, with three months of retention", async () => {
-    // Construct-level check: the prod stage's removal policies, without bundling a second time.
-    const { stack } = await constructApp("prod");
-    const logGroups = stack.node
-      .findAll()
-      .filter((c): c is CfnLogGroup => c instanceof CfnLogGroup);
+  it("production retains every log group on update and delete, but not a failed first create, with three months of retention", async () => {
+    // RETAIN_ON_UPDATE_OR_DELETE as aws-cdk-lib 2.224 writes it: a rolled-back first deploy deletes
+    // the fixed-name groups it created, so the retry does not fail with "already exists".
+    const logGroups = Object.values((await templateOf("prod")).Resources).filter(
+      (resource) => resource.Type === "AWS::Logs::LogGroup",
+    );
     expect(logGroups).toHaveLength(LAMBDAS.length + 1);
     for (const group of logGroups) {
-      expect(group.cfnOptions.deletionPolicy, group.node.path).toBe(CfnDeletionPolicy.RETAIN);
-      expect(group.retentionInDays, group.node.path).toBe(90);
+      expect(group).toMatchObject({
+        DeletionPolicy: "RetainExceptOnCreate",
+        UpdateReplacePolicy: "Retain",
+        Properties: { RetentionInDays: 90 },
+      });
     }
   });
 });

@@ -15,6 +15,8 @@ import {
 } from "aws-cdk-lib/aws-cloudfront";
 import { HttpOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { CfnWebACL } from "aws-cdk-lib/aws-wafv2";
 import {
   Api,
   type ApiRouteProps,
@@ -29,6 +31,7 @@ import { useProject } from "sst/project.js";
 import { authEnvironment } from "../functions/auth/config";
 import { authorizerEnvironment } from "../functions/authorizer/config";
 import { migrateEnvironment } from "../functions/migrate/config";
+import { ORIGIN_VERIFY_HEADER } from "../functions/shared/client-address";
 import { secretVariables } from "../functions/shared/config";
 import { tasksEnvironment } from "../functions/tasks/config";
 import {
@@ -43,7 +46,14 @@ import {
 import { createResponseHeadersPolicies } from "./response-headers-policies";
 import { ROUTES } from "./routes";
 import { listSitePages, siteRouterCode } from "./site-router";
-import { publicOrigin, type StageSettings, stageSettings } from "./stage-settings";
+import {
+  assertWafRegion,
+  publicOrigin,
+  type StageSettings,
+  stageSettings,
+  type WafSetting,
+} from "./stage-settings";
+import { viewerAddressCode } from "./viewer-address";
 
 /** The site: Astro's static build, from the repository root's `npm run site:build`. */
 export const SITE_PATH = "site";
@@ -65,10 +75,19 @@ export function siteBuildDirectory(): string {
  * `AWS::ApiGatewayV2::Api` resource), never the routes, integrations or functions, so nothing
  * points back. The authorizer fetches keys from the API's own execute-api URL, not through
  * CloudFront, so it depends on the API resource alone.
+ *
+ * The client address: CloudFront's viewer-request function on /api/* sets x-viewer-address from
+ * the viewer's IP, and the API origin adds x-origin-verify with a secret generated per stage in
+ * Secrets Manager; the auth function believes the address only with that secret (or the next
+ * rotation's). Every place holds a CloudFormation dynamic reference, never the value.
  */
 export function AppStack({ stack, app }: StackContext) {
   const settings = stageSettings(app.stage, process.env);
-  const retention = settings.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+  assertWafRegion(settings.waf, stack.region);
+  // RetainExceptOnCreate: a failed first deploy rolls its log groups back, so a retry can create them.
+  const retention = settings.isProduction
+    ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+    : RemovalPolicy.DESTROY;
 
   // One Config.Secret per name, bound to every function whose config declares it.
   const secrets = new Map<string, Config.Secret>();
@@ -131,6 +150,8 @@ export function AppStack({ stack, app }: StackContext) {
   for (const fn of Object.values(functions)) fn.node.addDependency(migrations);
 
   const api = new Api(stack, "Api", {
+    // Same origin behind CloudFront: no browser needs CORS, and SST's default allows any origin.
+    cors: false,
     authorizers: {
       jwt: {
         type: "lambda",
@@ -155,12 +176,31 @@ export function AppStack({ stack, app }: StackContext) {
   if (api.cdk.accessLogGroup) api.cdk.accessLogGroup.applyRemovalPolicy(retention);
 
   const apiHost = `${api.httpApiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
-  const site = new StaticSite(stack, "Site", siteProps(stack, settings, apiHost));
+  // Rotation: generation N+1 (already accepted) becomes CloudFront's, N+2 is generated, N goes.
+  const originSecrets = originSecretsOf(stack, app.stage, settings.originSecretGeneration);
+  const site = new StaticSite(
+    stack,
+    "Site",
+    siteProps(stack, settings, {
+      apiHost,
+      originSecretReference: originSecrets.current,
+      webAclArn: webAclArnOf(stack, settings.waf),
+    }),
+  );
   // StaticSite always creates its own viewer-request function ("/x" → "/x.html"); ours replaces it
   // in the default behaviour, so drop the unused one instead of deploying it.
   site.node.tryRemoveChild("CloudFrontFunction");
   const origin = publicOrigin(settings, site.url ?? "");
-  addEnvironment(functions.auth, authEnvironment({ origin }));
+  addEnvironment(
+    functions.auth,
+    authEnvironment({
+      origin,
+      originSecret: originSecrets.current,
+      nextOriginSecret: originSecrets.next,
+    }),
+  );
+  // The auth function drops the old secret only once every edge sends the new one.
+  if (site.cdk?.distribution) functions.auth.node.addDependency(site.cdk.distribution);
   addEnvironment(
     authorizer,
     authorizerEnvironment({ origin, jwksUrl: `${api.url}/api/auth/jwks` }),
@@ -184,10 +224,92 @@ export function lambdaId(name: LambdaName): string {
   return `${name.charAt(0).toUpperCase()}${name.slice(1)}Function`;
 }
 
+/**
+ * The origin secrets of a generation, as `{{resolve:secretsmanager:…}}` references: CloudFront
+ * sends the current one; the auth function accepts it and the next generation's. A new construct
+ * id per generation means a new generated value and a changed reference, which CloudFormation
+ * re-resolves (it never re-reads a secret behind an unchanged reference).
+ */
+function originSecretsOf(
+  stack: StackContext["stack"],
+  stage: string,
+  generation: number,
+): { current: string; next: string } {
+  const reference = (of: number) =>
+    new Secret(stack, `OriginVerifySecret${of}`, {
+      description: `${stage}: ${ORIGIN_VERIFY_HEADER} value of generation ${of}`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    }).secretValue.unsafeUnwrap();
+  return { current: reference(generation), next: reference(generation + 1) };
+}
+
+/**
+ * The distribution's web ACL: the stack's own (one rate-based rule per client address on /api/*)
+ * or an existing one. WAF sees the viewer's real address; API Gateway's throttle is stage-wide.
+ */
+function webAclArnOf(stack: StackContext["stack"], waf: WafSetting): string | undefined {
+  if (waf.mode === "off") return undefined;
+  if (waf.mode === "existing") return waf.webAclArn;
+  const metrics = (metricName: string) => ({
+    cloudWatchMetricsEnabled: true,
+    sampledRequestsEnabled: true,
+    metricName,
+  });
+  const webAcl = new CfnWebACL(stack, "WebAcl", {
+    scope: "CLOUDFRONT",
+    description: "one client address cannot use up the API's stage-wide throttle",
+    defaultAction: { allow: {} },
+    visibilityConfig: metrics("web-acl"),
+    // API Gateway's own throttling answer, so clients see one shape for "slow down".
+    customResponseBodies: {
+      tooManyRequests: {
+        contentType: "APPLICATION_JSON",
+        content: '{"message":"Too Many Requests"}',
+      },
+    },
+    rules: [
+      {
+        name: "api-rate-per-address",
+        priority: 0,
+        action: {
+          block: {
+            customResponse: { responseCode: 429, customResponseBodyKey: "tooManyRequests" },
+          },
+        },
+        statement: {
+          rateBasedStatement: {
+            aggregateKeyType: "IP",
+            limit: waf.limit,
+            evaluationWindowSec: 300,
+            // Site pages and assets come from S3 and the cache; only the API shares a throttle.
+            scopeDownStatement: {
+              byteMatchStatement: {
+                fieldToMatch: { uriPath: {} },
+                positionalConstraint: "STARTS_WITH",
+                searchString: "/api/",
+                textTransformations: [{ priority: 0, type: "NONE" }],
+              },
+            },
+          },
+        },
+        visibilityConfig: metrics("api-rate-per-address"),
+      },
+    ],
+  });
+  return webAcl.attrArn;
+}
+
+interface ApiOriginProps {
+  apiHost: string;
+  /** The `{{resolve:secretsmanager:…}}` reference of the stage's origin secret. */
+  originSecretReference: string;
+  webAclArn: string | undefined;
+}
+
 function siteProps(
   stack: StackContext["stack"],
   settings: StageSettings,
-  apiHost: string,
+  { apiHost, originSecretReference, webAclArn }: ApiOriginProps,
 ): StaticSiteProps {
   const router = new CloudFrontFunction(stack, "SiteRouter", {
     runtime: FunctionRuntime.JS_2_0,
@@ -199,10 +321,16 @@ function siteProps(
       }),
     ),
   });
+  const viewerAddress = new CloudFrontFunction(stack, "ApiViewerAddress", {
+    runtime: FunctionRuntime.JS_2_0,
+    comment: "/api/*: the viewer's own address for the API, never the viewer's claim",
+    code: FunctionCode.fromInline(viewerAddressCode()),
+  });
   const apiOrigin = new HttpOrigin(apiHost, {
     protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
     originSslProtocols: [OriginSslPolicy.TLS_V1_2],
     readTimeout: Duration.seconds(30),
+    customHeaders: { [ORIGIN_VERIFY_HEADER]: originSecretReference },
   });
   const responseHeaders = createResponseHeadersPolicies(stack, settings.stage);
   const domain = settings.domain;
@@ -231,8 +359,10 @@ function siteProps(
         }
       : {}),
     cdk: {
+      bucket: { enforceSSL: true },
       distribution: {
         comment: `${settings.stage}: site and /api`,
+        ...(webAclArn ? { webAclId: webAclArn } : {}),
         // Custom error responses would apply to /api/* too and rewrite the API's JSON errors.
         errorResponses: [],
         defaultBehavior: {
@@ -249,10 +379,14 @@ function siteProps(
             viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
             cachePolicy: CachePolicy.CACHING_DISABLED,
             // Every viewer header but Host (API Gateway routes on its own host name), all cookies
-            // and query strings, plus CloudFront's headers such as CloudFront-Viewer-Address.
+            // and query strings; no CloudFront headers, so the function below sets the address.
             originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
             responseHeadersPolicy: responseHeaders.api,
-            compress: true,
+            functionAssociations: [
+              { function: viewerAddress, eventType: FunctionEventType.VIEWER_REQUEST },
+            ],
+            // CloudFront compresses only what a caching policy normalises Accept-Encoding for; TTL 0 can't.
+            compress: false,
           },
         },
       },

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { apiAudience } from "../functions/shared/settings";
 import { AUTHORIZER_CACHE_TTL_SECONDS } from "./api-gateway-limits";
-import { publicOrigin, stageSettings } from "./stage-settings";
+import {
+  assertWafRegion,
+  DEFAULT_WAF_RATE_LIMIT,
+  publicOrigin,
+  stageSettings,
+  WAF_CLOUDFRONT_REGION,
+} from "./stage-settings";
 
 const CLOUDFRONT_URL = "https://d111111abcdef8.cloudfront.net";
 
@@ -14,6 +20,8 @@ describe("stage settings", () => {
       logRetention: "one_week",
       authorizerCacheTtlSeconds: AUTHORIZER_CACHE_TTL_SECONDS,
       throttle: { rate: 100, burst: 200 },
+      originSecretGeneration: 1,
+      waf: { mode: "off" },
     });
   });
 
@@ -22,6 +30,7 @@ describe("stage settings", () => {
     expect(settings.isProduction).toBe(true);
     expect(settings.logRetention).toBe("three_months");
     expect(settings.throttle).toEqual({ rate: 500, burst: 1000 });
+    expect(settings.waf).toEqual({ mode: "rate-limit", limit: DEFAULT_WAF_RATE_LIMIT });
   });
 
   it("reads the authorizer TTL and throttling per stage from the environment", () => {
@@ -79,5 +88,76 @@ describe("stage settings", () => {
       }),
     ).toThrow("us-east-1");
     expect(() => stageSettings("prod", { SITE_HOSTED_ZONE: "example.com" })).toThrow("SITE_DOMAIN");
+  });
+
+  it("reads the origin secret's generation, which replaces the secret when it changes", () => {
+    expect(stageSettings("alice", { ORIGIN_SECRET_GENERATION: "2" }).originSecretGeneration).toBe(
+      2,
+    );
+    expect(() => stageSettings("alice", { ORIGIN_SECRET_GENERATION: "0" })).toThrow(
+      "ORIGIN_SECRET_GENERATION",
+    );
+  });
+});
+
+describe("WAF stage settings", () => {
+  const ARN =
+    "arn:aws:wafv2:us-east-1:123456789012:global/webacl/shared-api/0a1b2c3d-1111-2222-3333-444455556666";
+
+  it("is on in production and off elsewhere by default, and each can be switched", () => {
+    expect(stageSettings("production", {}).waf).toEqual({ mode: "rate-limit", limit: 2000 });
+    expect(stageSettings("alice", {}).waf).toEqual({ mode: "off" });
+    expect(stageSettings("alice", { WAF: "on" }).waf).toEqual({ mode: "rate-limit", limit: 2000 });
+    expect(stageSettings("prod", { WAF: "OFF" }).waf).toEqual({ mode: "off" });
+  });
+
+  it("takes a rate limit within AWS WAF's bounds", () => {
+    expect(stageSettings("prod", { WAF_RATE_LIMIT: "500" }).waf).toEqual({
+      mode: "rate-limit",
+      limit: 500,
+    });
+    expect(stageSettings("alice", { WAF: "on", WAF_RATE_LIMIT: "10" }).waf).toMatchObject({
+      limit: 10,
+    });
+    for (const limit of ["9", "2000000001", "10.5", "many"]) {
+      expect(() => stageSettings("prod", { WAF_RATE_LIMIT: limit }), limit).toThrow(
+        "WAF_RATE_LIMIT",
+      );
+    }
+  });
+
+  it("uses an existing CloudFront web ACL by ARN instead of creating one", () => {
+    expect(stageSettings("prod", { WAF_WEB_ACL_ARN: ARN }).waf).toEqual({
+      mode: "existing",
+      webAclArn: ARN,
+    });
+    expect(() =>
+      stageSettings("prod", { WAF_WEB_ACL_ARN: ARN.replace("global", "regional") }),
+    ).toThrow("global");
+    expect(() =>
+      stageSettings("prod", { WAF_WEB_ACL_ARN: ARN.replace("us-east-1", "eu-west-1") }),
+    ).toThrow("WAF_WEB_ACL_ARN");
+    expect(() => stageSettings("prod", { WAF_WEB_ACL_ARN: ARN, WAF_RATE_LIMIT: "100" })).toThrow(
+      "WAF_RATE_LIMIT",
+    );
+  });
+
+  it("refuses settings that would be silently ignored, and a switch that is not on/off", () => {
+    expect(() => stageSettings("alice", { WAF_RATE_LIMIT: "100" })).toThrow("need WAF on");
+    expect(() => stageSettings("prod", { WAF: "off", WAF_WEB_ACL_ARN: ARN })).toThrow(
+      "need WAF on",
+    );
+    expect(() => stageSettings("alice", { WAF: "yes" })).toThrow('WAF must be "on" or "off"');
+  });
+
+  it("fails synthesis when the stack's own web ACL would be outside us-east-1, naming the ways out", () => {
+    const own = stageSettings("prod", {}).waf;
+    expect(() => assertWafRegion(own, WAF_CLOUDFRONT_REGION)).not.toThrow();
+    expect(() => assertWafRegion(own, "eu-west-1")).toThrow(
+      /only be created in us-east-1 and this stage deploys to eu-west-1: .*WAF_WEB_ACL_ARN.*WAF=off/,
+    );
+    // An existing web ACL, or none, works from any region.
+    expect(() => assertWafRegion({ mode: "existing", webAclArn: ARN }, "eu-west-1")).not.toThrow();
+    expect(() => assertWafRegion({ mode: "off" }, "eu-west-1")).not.toThrow();
   });
 });

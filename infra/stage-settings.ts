@@ -16,7 +16,25 @@ export interface StageSettings {
   throttle: { rate: number; burst: number };
   /** Optional custom domain of the site (and therefore of the API under /api). */
   domain?: SiteDomain;
+  /** Bumping it replaces the generated origin secret: the rotation procedure in docs/deploy.md. */
+  originSecretGeneration: number;
+  /** AWS WAF on the distribution, so one client cannot use up the stage-wide API throttle. */
+  waf: WafSetting;
 }
+
+export type WafSetting =
+  | { mode: "off" }
+  /** A web ACL of the stack's own: one rate-based rule per client address on /api/*. */
+  | { mode: "rate-limit"; limit: number }
+  /** A CloudFront web ACL made elsewhere (in us-east-1), for stages deployed in other regions. */
+  | { mode: "existing"; webAclArn: string };
+
+/** Requests per client address per 5 minutes on /api/* (about 7 per second). */
+export const DEFAULT_WAF_RATE_LIMIT = 2000;
+/** AWS WAF's bounds for a rate-based rule's limit. */
+const WAF_RATE_LIMIT_RANGE = { min: 10, max: 2_000_000_000 } as const;
+/** CloudFront-scoped (global) web ACLs exist only in us-east-1. */
+export const WAF_CLOUDFRONT_REGION = "us-east-1";
 
 export type SiteDomain =
   /** A Route 53 hosted zone in the account: SST creates the certificate and the DNS records. */
@@ -34,6 +52,10 @@ export const STAGE_SETTING_VARIABLES = [
   "AUTHORIZER_CACHE_TTL_SECONDS",
   "API_THROTTLE_RATE",
   "API_THROTTLE_BURST",
+  "ORIGIN_SECRET_GENERATION",
+  "WAF",
+  "WAF_RATE_LIMIT",
+  "WAF_WEB_ACL_ARN",
 ] as const;
 
 const DEFAULT_THROTTLE = {
@@ -64,6 +86,8 @@ export function stageSettings(stage: string, env: Environment): StageSettings {
       rate: integerSetting(env, "API_THROTTLE_RATE", throttleDefaults.rate, 1, 1_000_000),
       burst: integerSetting(env, "API_THROTTLE_BURST", throttleDefaults.burst, 1, 1_000_000),
     },
+    originSecretGeneration: integerSetting(env, "ORIGIN_SECRET_GENERATION", 1, 1, 1_000_000),
+    waf: wafSetting(env, isProduction),
   };
   const domain = siteDomain(env);
   if (domain) settings.domain = domain;
@@ -99,6 +123,51 @@ function siteDomain(env: Environment): SiteDomain | undefined {
   }
   const hostedZone = env.SITE_HOSTED_ZONE?.trim().toLowerCase() || name;
   return { name, hostedZone };
+}
+
+function wafSetting(env: Environment, isProduction: boolean): WafSetting {
+  const switched = env.WAF?.trim().toLowerCase();
+  if (switched && switched !== "on" && switched !== "off") {
+    throw new Error(`WAF must be "on" or "off", got "${env.WAF}"`);
+  }
+  const on = switched ? switched === "on" : isProduction;
+  const webAclArn = env.WAF_WEB_ACL_ARN?.trim();
+  if (!on) {
+    if (webAclArn || env.WAF_RATE_LIMIT?.trim()) {
+      throw new Error(
+        "WAF_WEB_ACL_ARN and WAF_RATE_LIMIT need WAF on (WAF=on, or a production stage)",
+      );
+    }
+    return { mode: "off" };
+  }
+  if (webAclArn) {
+    if (!/^arn:aws[\w-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]+\/[\w-]+$/.test(webAclArn)) {
+      throw new Error(
+        "WAF_WEB_ACL_ARN must be a CloudFront (global) web ACL ARN: arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>",
+      );
+    }
+    if (env.WAF_RATE_LIMIT?.trim()) {
+      throw new Error("WAF_RATE_LIMIT applies to the stack's own web ACL, not to WAF_WEB_ACL_ARN");
+    }
+    return { mode: "existing", webAclArn };
+  }
+  const { min, max } = WAF_RATE_LIMIT_RANGE;
+  return {
+    mode: "rate-limit",
+    limit: integerSetting(env, "WAF_RATE_LIMIT", DEFAULT_WAF_RATE_LIMIT, min, max),
+  };
+}
+
+/**
+ * Refuses, at synthesis, a stage whose own web ACL could not be created: CloudFront-scoped web
+ * ACLs live in us-east-1 only, and a stack cannot create resources in another region.
+ */
+export function assertWafRegion(waf: WafSetting, region: string): void {
+  if (waf.mode !== "rate-limit" || region === WAF_CLOUDFRONT_REGION) return;
+  throw new Error(
+    `WAF is on, but a CloudFront web ACL can only be created in ${WAF_CLOUDFRONT_REGION} and this stage deploys to ${region}: ` +
+      `deploy the stage to ${WAF_CLOUDFRONT_REGION}, create the web ACL there and set WAF_WEB_ACL_ARN to its ARN, or set WAF=off`,
+  );
 }
 
 function integerSetting(

@@ -28,9 +28,10 @@ export interface SynthesizedApp {
 export async function constructApp(
   stage: string,
   settings: Partial<Record<StageSettingVariable, string>> = {},
+  region: string = TEST_REGION,
 ): Promise<{ app: App; stack: Stack }> {
   if (process.env.NODE_ENV !== "test") throw new Error("the offline synth needs NODE_ENV=test");
-  await initProject({ stage, region: TEST_REGION });
+  await initProject({ stage, region });
   // Exactly the given stage settings: nothing from the shell or an .env file leaks into the test.
   for (const name of STAGE_SETTING_VARIABLES) {
     const value = settings[name];
@@ -41,7 +42,7 @@ export async function constructApp(
     mode: "deploy",
     stage,
     name: APP_NAME,
-    region: TEST_REGION,
+    region,
     account: TEST_ACCOUNT,
   });
   await config.stacks(app);

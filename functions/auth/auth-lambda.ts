@@ -29,11 +29,22 @@ const noStore: MiddlewareHandler<ObservedEnv> = async (c, next) => {
   await next();
   c.res.headers.set("cache-control", "no-store");
 };
+export interface AuthLambdaOptions {
+  /** The stage's origin secrets (current and next): without any, every caller is keyed by sourceIp. */
+  originSecrets?: readonly (string | undefined)[];
+}
 
 /** Better Auth mounted in Hono, as its own Hono recipe does; every endpoint it has is GET or POST. */
-function createAuthApp(auth: AuthRequestHandler): Hono<ObservedEnv> {
+function createAuthApp(auth: AuthRequestHandler, options: AuthLambdaOptions): Hono<ObservedEnv> {
   const app = new Hono<ObservedEnv>();
-  app.use("*", nosniff, noStore, gatewayRequestId, requestLog, trustedClientAddress);
+  app.use(
+    "*",
+    nosniff,
+    noStore,
+    gatewayRequestId,
+    requestLog,
+    trustedClientAddress(options.originSecrets),
+  );
   app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, async (c) => {
     const response = await auth.handler(c.req.raw);
     // Better Auth's own 5xx bodies may carry internal messages: answer with the generic one.
@@ -53,8 +64,8 @@ function createAuthApp(auth: AuthRequestHandler): Hono<ObservedEnv> {
  * `hono/aws-lambda` like the tasks API. Tests call this with their own auth instance;
  * functions/auth/handler.ts wires it to the deployed settings.
  */
-export function createAuthLambda(auth: AuthRequestHandler) {
-  const handler = handle(createAuthApp(auth));
+export function createAuthLambda(auth: AuthRequestHandler, options: AuthLambdaOptions = {}) {
+  const handler = handle(createAuthApp(auth, options));
   return async function handleAuthEvent(
     event: GatewayEvent,
     context?: Context,

@@ -1,4 +1,13 @@
-import { type ConfigOf, defineConfig, environmentOf, onOff, secret, url } from "../shared/config";
+import {
+  type ConfigOf,
+  defineConfig,
+  environmentOf,
+  onOff,
+  optionalStackSecret,
+  secret,
+  stackSecret,
+  url,
+} from "../shared/config";
 import { apiAudience, audience, databaseUrl, issuer } from "../shared/settings";
 
 /** The auth Lambda's settings, each with the environment variable that carries it. */
@@ -12,6 +21,10 @@ export const authConfig = defineConfig("auth", {
   databaseUrl,
   /** Signs cookies and encrypts the stored private signing keys. */
   secret: secret("BETTER_AUTH_SECRET"),
+  /** What CloudFront sends in x-origin-verify: only then is its viewer address believed. */
+  originSecret: stackSecret("ORIGIN_VERIFY_SECRET"),
+  /** The secret of the next rotation, accepted already so CloudFront can switch edge by edge. */
+  nextOriginSecret: optionalStackSecret("ORIGIN_VERIFY_NEXT_SECRET"),
 });
 
 export type AuthConfig = ConfigOf<typeof authConfig.settings>;
@@ -24,6 +37,9 @@ export interface AuthEnvironmentInputs {
   /** Locally and in tests only: deployed, the secrets are SST secrets bound to the function. */
   secret?: string;
   databaseUrl?: string;
+  /** The stage's origin secret: a dynamic reference deployed, the local stack's own locally. */
+  originSecret: string;
+  nextOriginSecret?: string;
 }
 
 /** The auth Lambda's environment: base URL and issuer are the origin, the audience the API under it. */

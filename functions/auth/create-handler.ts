@@ -17,6 +17,7 @@ export async function createAuthHandler(config: AuthConfig) {
       audience: config.audience,
       rateLimit: { enabled: config.rateLimit },
     }),
+    { originSecrets: [config.originSecret, config.nextOriginSecret] },
   );
   return { handler, close: database.close };
 }

@@ -7,15 +7,25 @@ import { describeEachEngine } from "../../infra/testing/database-suite";
 import { routeEvents } from "../../infra/testing/gateway-events";
 import { captureLogs } from "../../infra/testing/logs";
 import { closeSharedDatabases } from "../db/database";
+import { ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER } from "../shared/client-address";
 import type { Environment } from "../shared/config";
 import type { GatewayResult } from "../shared/gateway-event";
-import { createAuthLambda } from "./auth-lambda";
+import { type AuthLambdaOptions, createAuthLambda } from "./auth-lambda";
 import { type AuthEnvironmentInputs, authConfig, authEnvironment } from "./config";
 import { CLIENT_IP_HEADER, STRICT_RATE_LIMITS } from "./create-auth";
 
 type Entry = typeof import("./handler");
 let coldStarts = 0;
 const { settings } = authConfig;
+/** The stage's origin secret, as CloudFront would send it and the function's config holds it. */
+const ORIGIN_SECRET = randomBytes(32).toString("base64url");
+/** The next rotation's, which the function accepts before CloudFront switches to it. */
+const NEXT_ORIGIN_SECRET = randomBytes(32).toString("base64url");
+/** What CloudFront adds to a viewer's request for /api/*. */
+const throughCloudFront = (viewer: string, secret = ORIGIN_SECRET) => ({
+  [VIEWER_ADDRESS_HEADER]: viewer,
+  [ORIGIN_VERIFY_HEADER]: secret,
+});
 
 /**
  * Evaluates the entry afresh with this environment, as a Lambda cold start would: every variable
@@ -69,6 +79,8 @@ describeEachEngine("auth Lambda entry on %s", { openedByUrl: true }, (database) 
       origin: TEST_ORIGIN,
       secret: randomBytes(32).toString("base64url"),
       databaseUrl: database.url,
+      originSecret: ORIGIN_SECRET,
+      nextOriginSecret: NEXT_ORIGIN_SECRET,
       ...inputs,
     });
 
@@ -79,15 +91,49 @@ describeEachEngine("auth Lambda entry on %s", { openedByUrl: true }, (database) 
     vi.unstubAllEnvs();
   });
 
-  async function signUpThroughEntry(email: string): Promise<GatewayResult> {
+  async function signUpThroughEntry(
+    email: string,
+    init: Pick<EventInit, "headers" | "sourceIp"> = {},
+  ): Promise<GatewayResult> {
     const result = await entry.handler(
       await authEvent("/sign-up/email", {
         body: { email, password: TEST_PASSWORD, name: "Entry" },
+        ...init,
       }),
     );
     expect(result.statusCode).toBe(200);
     return result;
   }
+
+  /** The address Better Auth recorded for the session these cookies carry. */
+  async function sessionAddress(cookies: string[] | undefined): Promise<unknown> {
+    const listed = await entry.handler(await authEvent("/list-sessions", { cookies }));
+    expect(listed.statusCode).toBe(200);
+    const sessions = JSON.parse(listed.body ?? "[]") as { ipAddress: unknown }[];
+    expect(sessions).toHaveLength(1);
+    return sessions[0]?.ipAddress;
+  }
+
+  it("records CloudFront's viewer address only with one of the stage's origin secrets", async () => {
+    const edge = "130.176.0.21";
+    const viaCloudFront = await signUpThroughEntry(uniqueEmail("viewer"), {
+      headers: throughCloudFront("198.51.100.77"),
+      sourceIp: edge,
+    });
+    expect(await sessionAddress(viaCloudFront.cookies)).toBe("198.51.100.77");
+    // An edge that already switched to the next rotation's secret is believed as well.
+    const switched = await signUpThroughEntry(uniqueEmail("rotated"), {
+      headers: throughCloudFront("198.51.100.79", NEXT_ORIGIN_SECRET),
+      sourceIp: edge,
+    });
+    expect(await sessionAddress(switched.cookies)).toBe("198.51.100.79");
+    // A direct call claiming the same header, with a guessed secret: the TCP peer is recorded.
+    const direct = await signUpThroughEntry(uniqueEmail("direct"), {
+      headers: throughCloudFront("198.51.100.77", randomBytes(32).toString("base64url")),
+      sourceIp: "203.0.113.77",
+    });
+    expect(await sessionAddress(direct.cookies)).toBe("203.0.113.77");
+  });
 
   it("returns the session cookie in the cookies array, not as a header", async () => {
     const result = await signUpThroughEntry(uniqueEmail("entry"));
@@ -158,6 +204,7 @@ describeEachEngine("auth Lambda entry on %s", { openedByUrl: true }, (database) 
           body: { email, password: TEST_PASSWORD },
           cookies: signedUp.cookies,
           requestId,
+          headers: throughCloudFront("198.51.100.78"),
         }),
       ),
     );
@@ -176,7 +223,13 @@ describeEachEngine("auth Lambda entry on %s", { openedByUrl: true }, (database) 
     });
     const everything = lines.join("\n");
     const sessionToken = value.cookies?.[0]?.split(";")[0]?.split("=")[1] ?? "missing";
-    for (const secret of [TEST_PASSWORD, email, sessionToken, "better-auth.session_token"]) {
+    for (const secret of [
+      TEST_PASSWORD,
+      email,
+      sessionToken,
+      "better-auth.session_token",
+      ORIGIN_SECRET,
+    ]) {
       expect(everything).not.toContain(secret);
     }
   });
@@ -238,16 +291,29 @@ describeEachEngine("auth Lambda entry on %s", { openedByUrl: true }, (database) 
 });
 
 describe("auth Lambda adapter", () => {
-  /** An auth instance that records what reaches it. */
-  function recordingAuth() {
+  /** An auth instance that records what reaches it, behind a Lambda with the stage's origin secret. */
+  function recordingAuth(options: AuthLambdaOptions = { originSecrets: [ORIGIN_SECRET] }) {
     const seen: Request[] = [];
-    const lambda = createAuthLambda({
-      handler: async (request) => {
-        seen.push(request);
-        return Response.json({ ok: true });
+    const lambda = createAuthLambda(
+      {
+        handler: async (request) => {
+          seen.push(request);
+          return Response.json({ ok: true });
+        },
       },
-    });
+      options,
+    );
     return { seen, lambda };
+  }
+
+  /** The client address Better Auth is handed for one event. */
+  async function addressFor(
+    headers: Record<string, string>,
+    sourceIp: string,
+  ): Promise<string | null> {
+    const { seen, lambda } = recordingAuth();
+    await lambda(await authEvent("/session", { headers, sourceIp }));
+    return seen[0]?.headers.get(CLIENT_IP_HEADER) ?? null;
   }
 
   it("builds the request URL from the API Gateway domain, never a client-sent Host or X-Forwarded-Host", async () => {
@@ -262,16 +328,57 @@ describe("auth Lambda adapter", () => {
     );
   });
 
-  it("hands Better Auth the derived client address in CLIENT_IP_HEADER, replacing a forged one", async () => {
-    const { seen, lambda } = recordingAuth();
-    const forged = { [CLIENT_IP_HEADER]: "192.0.2.99" };
-    await lambda(await authEvent("/session", { headers: forged, sourceIp: "203.0.113.5" }));
-    const viewer = { ...forged, "cloudfront-viewer-address": "2001:db8::7:443" };
-    await lambda(await authEvent("/session", { headers: viewer, sourceIp: "130.176.0.10" }));
-    expect(seen.map((request) => request.headers.get(CLIENT_IP_HEADER))).toEqual([
+  it("hands Better Auth API Gateway's sourceIp in CLIENT_IP_HEADER, replacing a forged one", async () => {
+    expect(await addressFor({ [CLIENT_IP_HEADER]: "192.0.2.99" }, "203.0.113.5")).toBe(
       "203.0.113.5",
-      "2001:db8::7",
-    ]);
+    );
+  });
+
+  it("believes the edge's viewer address, IPv4 or IPv6, when the origin secret matches", async () => {
+    const edge = "130.176.0.10";
+    expect(await addressFor(throughCloudFront("192.0.2.50"), edge)).toBe("192.0.2.50");
+    expect(await addressFor(throughCloudFront("2001:db8::7"), edge)).toBe("2001:db8::7");
+    const forgedToo = { ...throughCloudFront("192.0.2.51"), [CLIENT_IP_HEADER]: "192.0.2.99" };
+    expect(await addressFor(forgedToo, edge)).toBe("192.0.2.51");
+  });
+
+  it.each([
+    ["no origin secret", { [VIEWER_ADDRESS_HEADER]: "192.0.2.50" }],
+    ["a wrong secret of the same length", throughCloudFront("192.0.2.50", "x".repeat(43))],
+    ["a wrong, shorter secret", throughCloudFront("192.0.2.50", "guess")],
+    ["the secret with extra characters", throughCloudFront("192.0.2.50", `${ORIGIN_SECRET}x`)],
+    ["an empty secret", throughCloudFront("192.0.2.50", "")],
+    ["a viewer address that is no IP", throughCloudFront("192.0.2.50:443")],
+    ["only CloudFront's own header", { "cloudfront-viewer-address": "192.0.2.50:443" }],
+    [
+      "CloudFront's own header beside the secret",
+      { "cloudfront-viewer-address": "192.0.2.50:443", [ORIGIN_VERIFY_HEADER]: ORIGIN_SECRET },
+    ],
+    [
+      "x-forwarded-for and x-real-ip",
+      { "x-forwarded-for": "192.0.2.50", "x-real-ip": "192.0.2.50" },
+    ],
+  ])("ignores a viewer address that comes with %s: the TCP peer counts", async (_case, headers) => {
+    expect(await addressFor(headers, "203.0.113.6")).toBe("203.0.113.6");
+  });
+
+  it("without an origin secret of its own believes no edge header, the right one included", async () => {
+    const { seen, lambda } = recordingAuth({});
+    await lambda(
+      await authEvent("/session", {
+        headers: throughCloudFront("192.0.2.50"),
+        sourceIp: "203.0.113.7",
+      }),
+    );
+    expect(seen[0]?.headers.get(CLIENT_IP_HEADER)).toBe("203.0.113.7");
+  });
+
+  it("passes neither the origin secret nor the viewer header on to Better Auth", async () => {
+    const { seen, lambda } = recordingAuth();
+    await lambda(await authEvent("/session", { headers: throughCloudFront("192.0.2.52") }));
+    expect(seen[0]?.headers.get(CLIENT_IP_HEADER)).toBe("192.0.2.52");
+    expect(seen[0]?.headers.has(ORIGIN_VERIFY_HEADER)).toBe(false);
+    expect(seen[0]?.headers.has(VIEWER_ADDRESS_HEADER)).toBe(false);
   });
 
   it("joins the event's cookies into one Cookie header and echoes API Gateway's request id", async () => {
@@ -348,6 +455,7 @@ describe("auth Lambda failures", () => {
       origin: TEST_ORIGIN,
       secret: randomBytes(32).toString("base64url"),
       databaseUrl: "memory:",
+      originSecret: ORIGIN_SECRET,
     });
 
   it.each([
@@ -355,6 +463,9 @@ describe("auth Lambda failures", () => {
     ["a missing base URL", settings.baseURL.variable, undefined],
     ["a base URL that is no URL", settings.baseURL.variable, "127.0.0.1:3000"],
     ["an unknown rate limit switch", settings.rateLimit.variable, "maybe"],
+    ["no origin secret", settings.originSecret.variable, undefined],
+    ["a short origin secret", settings.originSecret.variable, "too-short"],
+    ["a short next origin secret", settings.nextOriginSecret.variable, "too-short"],
   ])("refuses to start with %s, naming the variable", async (_label, variable, value) => {
     await expect(loadEntry({ ...validEnv(), [variable]: value })).rejects.toThrow(
       new RegExp(`auth function's settings are invalid: ${variable} `),
@@ -365,7 +476,14 @@ describe("auth Lambda failures", () => {
     const url = `memory:short-secret-${randomBytes(4).toString("hex")}`;
     try {
       await expect(
-        loadEntry(authEnvironment({ origin: TEST_ORIGIN, secret: "too-short", databaseUrl: url })),
+        loadEntry(
+          authEnvironment({
+            origin: TEST_ORIGIN,
+            secret: "too-short",
+            databaseUrl: url,
+            originSecret: ORIGIN_SECRET,
+          }),
+        ),
       ).rejects.toThrow(/at least 32 characters/);
     } finally {
       await closeSharedDatabases();

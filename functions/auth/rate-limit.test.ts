@@ -1,23 +1,33 @@
 import { eq } from "drizzle-orm";
-import { expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import {
   type AuthCall,
+  authCaller,
   createTestAuth,
   signUp,
   TEST_PASSWORD,
+  testAuthSettings,
   uniqueEmail,
 } from "../../infra/testing/auth";
 import { describeEachEngine } from "../../infra/testing/database-suite";
 import { rateLimit } from "../db/schema";
-import { CLIENT_IP_HEADER, STRICT_RATE_LIMITS } from "./create-auth";
+import { ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER } from "../shared/client-address";
+import { CLIENT_IP_HEADER, createAuth, STRICT_RATE_LIMITS } from "./create-auth";
 
 const SIGN_IN_MAX = STRICT_RATE_LIMITS["/sign-in/email"]?.max ?? 0;
 const SIGN_UP_MAX = STRICT_RATE_LIMITS["/sign-up/email"]?.max ?? 0;
+const ORIGIN_SECRET = "origin-secret-of-this-stage-0123456789abcdef";
 
 describeEachEngine("rate limits on %s", (database) => {
-  // Two instances on one database, as two warm Lambdas would be.
-  const first = createTestAuth(database).caller();
-  const second = createTestAuth(database).caller();
+  let first: AuthCall;
+  let second: AuthCall;
+
+  beforeAll(() => {
+    // Two instances on one database, as two warm Lambdas would be, both behind CloudFront.
+    const options = { originSecret: ORIGIN_SECRET };
+    first = authCaller(createAuth(testAuthSettings(database.db)), "lambda", undefined, options);
+    second = authCaller(createAuth(testAuthSettings(database.db)), "lambda", undefined, options);
+  });
 
   const signIn = (
     call: AuthCall,
@@ -65,16 +75,44 @@ describeEachEngine("rate limits on %s", (database) => {
     expect(forged.status).toBe(429);
   });
 
-  it("keys CloudFront viewers by their own address, not the edge's", async () => {
+  it("keys CloudFront viewers by the address the edge saw, not the edge's own", async () => {
     const edge = "130.176.0.10";
-    const email = uniqueEmail("viewer");
-    const viewer = (address: string) => ({ "cloudfront-viewer-address": address });
+    // A new account each time: only the per-address budget is under test.
+    const email = () => uniqueEmail("viewer");
+    const viewer = (address: string) => ({
+      [VIEWER_ADDRESS_HEADER]: address,
+      [ORIGIN_VERIFY_HEADER]: ORIGIN_SECRET,
+    });
     for (let attempt = 0; attempt < SIGN_IN_MAX; attempt++) {
-      expect((await signIn(first, edge, email, viewer("192.0.2.10:40001"))).status).toBe(401);
+      const call = attempt % 2 === 0 ? first : second;
+      expect((await signIn(call, edge, email(), viewer("192.0.2.10"))).status).toBe(401);
     }
-    expect((await signIn(first, edge, email, viewer("192.0.2.10:40002"))).status).toBe(429);
-    expect((await signIn(first, edge, email, viewer("2001:db8::1:40003"))).status).toBe(401);
-    expect((await signIn(first, edge, email, viewer("192.0.2.11:40004"))).status).toBe(401);
+    expect((await signIn(first, edge, email(), viewer("192.0.2.10"))).status).toBe(429);
+    // Other viewers behind the same edge keep their own budget, IPv6 ones included.
+    expect((await signIn(first, edge, email(), viewer("2001:db8::1"))).status).toBe(401);
+    expect((await signIn(first, edge, email(), viewer("192.0.2.11"))).status).toBe(401);
+  });
+
+  it("a direct caller cannot pick a bucket: a new forged viewer address per request, no or a wrong secret", async () => {
+    const peer = "198.51.100.30";
+    const email = () => uniqueEmail("direct");
+    const forged = (attempt: number): Record<string, string> => ({
+      [VIEWER_ADDRESS_HEADER]:
+        attempt % 2 === 0 ? `192.0.2.${attempt + 1}` : `2001:db8:${attempt}::1`,
+      "cloudfront-viewer-address": `192.0.2.${attempt + 100}:443`,
+      ...(attempt % 3 === 0
+        ? {}
+        : { [ORIGIN_VERIFY_HEADER]: `${ORIGIN_SECRET.slice(0, -1)}${attempt}` }),
+    });
+    for (let attempt = 0; attempt < SIGN_IN_MAX; attempt++) {
+      expect((await signIn(first, peer, email(), forged(attempt))).status).toBe(401);
+    }
+    expect((await signIn(second, peer, email(), forged(SIGN_IN_MAX))).status).toBe(429);
+    const [row] = await database.db
+      .select()
+      .from(rateLimit)
+      .where(eq(rateLimit.key, `${peer}|/sign-in/email`));
+    expect(row?.count).toBe(SIGN_IN_MAX);
   });
 
   it("limits sign-ups per address more strictly than other paths", async () => {

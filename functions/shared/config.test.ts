@@ -4,11 +4,13 @@ import {
   defineConfig,
   environmentOf,
   onOff,
+  optionalStackSecret,
   optionalText,
   parseConfig,
   parseSetting,
   secret,
   secretVariables,
+  stackSecret,
   text,
   url,
 } from "./config";
@@ -126,6 +128,40 @@ describe("a function's config", () => {
     expect(() => parseSetting(example.settings.limits, { EXAMPLE_LIMITS: "1" })).toThrow(
       'invalid setting: EXAMPLE_LIMITS must be "on" or "off"',
     );
+  });
+});
+
+describe("a secret the stack generates", () => {
+  const withStackSecret = defineConfig("edge", { origin: stackSecret("EXAMPLE_ORIGIN_SECRET") });
+
+  it("is read from the environment, never bound as an SST secret", () => {
+    const value = "s".repeat(32);
+    expect(parseConfig(withStackSecret, { EXAMPLE_ORIGIN_SECRET: value })).toEqual({
+      origin: value,
+    });
+    expect(environmentOf(withStackSecret, { origin: value })).toEqual({
+      EXAMPLE_ORIGIN_SECRET: value,
+    });
+    expect(secretVariables(withStackSecret)).toEqual([]);
+  });
+
+  it("refuses to be unset or shorter than 32 characters, without printing it", () => {
+    expect(problemsOf(() => parseConfig(withStackSecret, {}))).toEqual([
+      "EXAMPLE_ORIGIN_SECRET is not set (the stack generates it)",
+    ]);
+    const short = "short-origin-secret";
+    const run = () => parseConfig(withStackSecret, { EXAMPLE_ORIGIN_SECRET: short });
+    expect(problemsOf(run)).toEqual(["EXAMPLE_ORIGIN_SECRET must be at least 32 characters"]);
+    expect(run).not.toThrow(short);
+  });
+
+  it("may be optional, and is then checked only when set", () => {
+    const optional = defineConfig("edge", { next: optionalStackSecret("EXAMPLE_NEXT_SECRET") });
+    expect(parseConfig(optional, {})).toEqual({ next: undefined });
+    expect(environmentOf(optional, { next: undefined })).toEqual({});
+    expect(problemsOf(() => parseConfig(optional, { EXAMPLE_NEXT_SECRET: "short" }))).toEqual([
+      "EXAMPLE_NEXT_SECRET must be at least 32 characters",
+    ]);
   });
 });
 

@@ -73,6 +73,28 @@ export function secret(variable: string): Setting<string> {
   return { variable, schema, format: asText, secret: true };
 }
 
+/**
+ * A secret the stack itself generates and writes into the function's environment (deployed, a
+ * CloudFormation dynamic reference resolved at deploy time; locally, the local stack's own), so
+ * it is never an SST secret to set by hand.
+ */
+export function stackSecret(variable: string, minLength = 32): Setting<string> {
+  const schema = z
+    .string({ error: "is not set (the stack generates it)" })
+    .check(atLeast(minLength));
+  return { variable, schema, format: asText, secret: false };
+}
+
+/** A stackSecret that may stay unset. */
+export function optionalStackSecret(variable: string, minLength = 32): Setting<string | undefined> {
+  const schema = z.optional(z.string().check(atLeast(minLength)));
+  return { variable, schema, format: (value) => value, secret: false };
+}
+
+function atLeast(minLength: number) {
+  return z.minLength(minLength, { error: `must be at least ${minLength} characters` });
+}
+
 export function defineConfig<const S extends Settings>(
   name: string,
   settings: S,

@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STRICT_RATE_LIMITS } from "../../functions/auth/create-auth";
 import { openDatabase, pingDatabase } from "../../functions/db/database";
+import { ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER } from "../../functions/shared/client-address";
 import type { Task } from "../../functions/tasks/task-schemas";
 import { createTestDatabase, ENGINES, type Engine, type TestDatabase } from "../testing/database";
 import { type LocalStack, startLocalStack } from "./stack";
@@ -269,6 +271,80 @@ describe.each(ENGINES)("local stack end to end on %s", { timeout: 120_000 }, (en
     } finally {
       await database.close();
     }
+  });
+});
+
+describe("local stack as CloudFront: the client address", { timeout: 120_000 }, () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      port: 0,
+      databaseUrl: `memory:edge-stack-${randomBytes(4).toString("hex")}`,
+      secret: randomBytes(32).toString("base64url"),
+      serveSite: false,
+      quiet: true,
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  /** Everything a client could send to pick its rate-limit bucket, different on every call. */
+  const forgedAddressHeaders = () => {
+    const octet = () => 1 + ((randomBytes(1)[0] ?? 0) % 254);
+    return {
+      [VIEWER_ADDRESS_HEADER]: `192.0.2.${octet()}`,
+      [ORIGIN_VERIFY_HEADER]: randomBytes(32).toString("base64url"),
+      "cloudfront-viewer-address": `2001:db8:${octet()}::1:443`,
+      "x-forwarded-for": `198.51.100.${octet()}`,
+      "x-real-ip": `198.51.100.${octet()}`,
+    };
+  };
+
+  it("a forged address on every request never opens a new bucket: the limit still triggers", async () => {
+    const max = STRICT_RATE_LIMITS["/sign-in/email"]?.max ?? 0;
+    expect(max).toBeGreaterThan(1);
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt <= max; attempt++) {
+      const response = await fetch(`${stack.url}/api/auth/sign-in/email`, {
+        method: "POST",
+        headers: {
+          origin: stack.url,
+          "content-type": "application/json",
+          ...forgedAddressHeaders(),
+        },
+        // A new account each time: only the per-address budget is under test.
+        body: JSON.stringify({ email: `nobody-${attempt}@example.com`, password: PASSWORD }),
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses.slice(0, max)).toEqual(Array(max).fill(401));
+    expect(statuses[max]).toBe(429);
+  });
+
+  it("records the connection's own address for a session, whatever the client claims", async () => {
+    const forged = forgedAddressHeaders();
+    const signedUp = await fetch(`${stack.url}/api/auth/sign-up/email`, {
+      method: "POST",
+      headers: { origin: stack.url, "content-type": "application/json", ...forged },
+      body: JSON.stringify({
+        email: `edge-${randomBytes(4).toString("hex")}@example.com`,
+        password: PASSWORD,
+        name: "Edge",
+      }),
+    });
+    expect(signedUp.status).toBe(200);
+    const cookie = signedUp.headers
+      .getSetCookie()
+      .map((line) => line.split(";")[0])
+      .join("; ");
+    const listed = await fetch(`${stack.url}/api/auth/list-sessions`, {
+      headers: { origin: stack.url, cookie, ...forged },
+    });
+    expect(listed.status).toBe(200);
+    const sessions = (await listed.json()) as { ipAddress: string }[];
+    // The viewer's address from the edge, not the gateway's sourceIp (the edge's, as on AWS).
+    expect(sessions.map((session) => session.ipAddress)).toEqual(["127.0.0.1"]);
   });
 });
 

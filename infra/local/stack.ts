@@ -16,6 +16,7 @@ import { createTasksHandler } from "../../functions/tasks/create-handler";
 import { GATEWAY_MAX_BODY_BYTES } from "../api-gateway-limits";
 import { ROUTES } from "../routes";
 import { lockDataDir, readOrCreateLocalSecret } from "./data-dir";
+import { createLocalEdge, LOCAL_EDGE_ADDRESS, newOriginSecret } from "./edge";
 import {
   createLocalGateway,
   type GatewayRoute,
@@ -178,13 +179,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const migrations = await runMigrations(database.db);
     const migrationsMs = elapsed(phase);
     const secret = options.secret ?? (await readOrCreateLocalSecret(dataDir));
+    // CloudFront's part: the same origin secret in the edge and in the auth function's config.
+    const originSecret = newOriginSecret();
+    const edge = createLocalEdge(originSecret);
     phase = performance.now();
 
     // Each function parses the environment it would get deployed, as its entry does.
     const auth = await createAuthHandler(
       parseConfig(
         authConfig,
-        authEnvironment({ origin, rateLimit: options.rateLimit, secret, databaseUrl }),
+        authEnvironment({
+          origin,
+          rateLimit: options.rateLimit,
+          secret,
+          databaseUrl,
+          originSecret,
+        }),
       ),
     );
     closers.push(auth.close);
@@ -222,7 +232,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           : createPlaceholderSite();
 
     ready(async (request, info) => {
-      if (isApiPath(new URL(request.url).pathname)) return gateway.fetch(request, info);
+      if (isApiPath(new URL(request.url).pathname)) {
+        return gateway.fetch(edge(request, info.sourceIp), { sourceIp: LOCAL_EDGE_ADDRESS });
+      }
       if (site) return site(request);
       return new Response("Not Found", {
         status: 404,

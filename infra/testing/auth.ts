@@ -94,10 +94,16 @@ export function createTestAuth(
 
 /**
  * Calls Better Auth at `${origin}${AUTH_BASE_PATH}${path}` through the chosen surface, as the
- * site on `origin` would.
+ * site on `origin` would. `originSecret` is the Lambda's ORIGIN_VERIFY_SECRET (default none: only
+ * API Gateway's sourceIp counts).
  */
-export function authCaller(auth: Auth, surface: Surface, origin: string = TEST_ORIGIN): AuthCall {
-  const lambda = lambdaClient("auth", createAuthLambda(auth));
+export function authCaller(
+  auth: Auth,
+  surface: Surface,
+  origin: string = TEST_ORIGIN,
+  { originSecret }: { originSecret?: string } = {},
+): AuthCall {
+  const lambda = lambdaClient("auth", createAuthLambda(auth, { originSecrets: [originSecret] }));
   return async (method, path, options = {}) => {
     const sourceIp = options.sourceIp ?? randomAddress();
     const headers: Record<string, string> = { origin, ...options.headers };

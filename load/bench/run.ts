@@ -114,6 +114,7 @@ function coldStartPlans(
         origin: fixture.origin,
         secret: randomBytes(32).toString("base64url"),
         databaseUrl,
+        originSecret: randomBytes(32).toString("base64url"),
       }),
       event: undefined,
       succeeded: isStatus(200),
