@@ -43,11 +43,25 @@ export interface RateLimitSettings {
 /** Every other auth path: generous, it only stops floods. */
 export const DEFAULT_RATE_LIMIT: RateLimitRule = { window: 60, max: 100 };
 
-/** Stricter rules where passwords are guessed or accounts are mass-created. */
+/**
+ * Stricter rules where passwords are guessed or accounts are mass-created: every endpoint that
+ * checks a password (password-limits.test.ts finds them in Better Auth's routes) and the reset pair.
+ */
 export const STRICT_RATE_LIMITS: Readonly<Record<string, RateLimitRule>> = {
   "/sign-in/email": { window: 60, max: 10 },
   "/sign-up/email": { window: 60, max: 5 },
+  "/verify-password": { window: 60, max: 5 },
+  "/change-password": { window: 60, max: 5 },
+  "/delete-user": { window: 60, max: 5 },
+  "/reset-password": { window: 60, max: 5 },
+  "/request-password-reset": { window: 60, max: 3 },
 };
+
+/**
+ * Public reads no address may starve: the authorizer fetches the JWKS from a few shared
+ * addresses, and API Gateway's stage throttle still bounds a flood.
+ */
+export const RATE_LIMIT_EXEMPT_PATHS: readonly string[] = ["/jwks"];
 
 export interface AuthSettings {
   db: Database;
@@ -98,7 +112,10 @@ export function createAuth(settings: AuthSettings) {
       storage: "database",
       window: DEFAULT_RATE_LIMIT.window,
       max: DEFAULT_RATE_LIMIT.max,
-      customRules: { ...STRICT_RATE_LIMITS },
+      customRules: {
+        ...STRICT_RATE_LIMITS,
+        ...Object.fromEntries(RATE_LIMIT_EXEMPT_PATHS.map((path) => [path, false as const])),
+      },
     },
     advanced: {
       useSecureCookies: secureCookies,
