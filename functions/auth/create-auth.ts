@@ -7,6 +7,7 @@ import { account, jwks, rateLimit, session, user, verification } from "../db/sch
 import type { TokenProfile } from "../shared/access-token";
 import { CLIENT_IP_HEADER } from "../shared/client-address";
 import { log } from "../shared/log";
+import { accountLockout } from "./account-lockout";
 
 /** Better Auth is mounted here on the shared origin (CloudFront forwards /api/* to the HTTP API). */
 export const AUTH_BASE_PATH = "/api/auth";
@@ -137,6 +138,10 @@ export function createAuth(settings: AuthSettings) {
       },
     },
     plugins: [
+      // Per-account lockout; off only with every other limit (local load tests).
+      ...(settings.rateLimit?.enabled === false
+        ? []
+        : [accountLockout({ db: settings.db, secret: settings.secret })]),
       jwt({
         jwks: {
           keyPairConfig: { alg: "EdDSA", crv: "Ed25519" },

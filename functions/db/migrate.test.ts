@@ -29,6 +29,7 @@ describe.each(ENGINES)("migrations on %s", (engine) => {
       "jwks",
       "rate_limit",
       "session",
+      "sign_in_failure",
       "task",
       "user",
       "verification",
