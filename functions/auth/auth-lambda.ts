@@ -5,6 +5,7 @@ import { trustedClientAddress } from "../shared/client-address";
 import type { GatewayEvent, GatewayResult } from "../shared/gateway-event";
 import { describeError } from "../shared/log";
 import { gatewayRequestId, type ObservedEnv, requestLog } from "../shared/request-log";
+import { requireWellFormedText } from "../shared/well-formed-body";
 import { AUTH_BASE_PATH } from "./create-auth";
 
 /** What the Lambda needs from a Better Auth instance. */
@@ -23,10 +24,24 @@ function internalError(status: number): Response {
   });
 }
 
+/** Better Auth would store invalid bytes as U+FFFD; this answers in its own `{ code, message }` shape. */
+export const MALFORMED_TEXT_CODE = "MALFORMED_TEXT";
+const wellFormedBody = requireWellFormedText<ObservedEnv>((c) =>
+  c.json(
+    {
+      code: MALFORMED_TEXT_CODE,
+      message:
+        "The request body must be well-formed UTF-8 text, without unpaired surrogate escapes",
+    },
+    400,
+  ),
+);
+
 /** Better Auth mounted in Hono, as its own Hono recipe does; every endpoint it has is GET or POST. */
 function createAuthApp(auth: AuthRequestHandler): Hono<ObservedEnv> {
   const app = new Hono<ObservedEnv>();
   app.use("*", gatewayRequestId, requestLog, trustedClientAddress);
+  app.use(`${AUTH_BASE_PATH}/*`, wellFormedBody);
   app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, async (c) => {
     const response = await auth.handler(c.req.raw);
     // Better Auth's own 5xx bodies may carry internal messages: answer with the generic one.
