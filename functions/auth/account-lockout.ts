@@ -5,12 +5,7 @@ import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../db/database";
 import { signInFailure } from "../db/schema";
 
-/**
- * Per-account protection against password guessing from many addresses: after `maxFailures`
- * failed sign-ins for one e-mail within `windowSeconds`, every sign-in for it (the right
- * password too) is refused until `lockSeconds` after the failure that locked it. Counters live
- * in Postgres so every Lambda instance shares them; docs/security.md states the policy.
- */
+/** Per-account limits stop guessers with many addresses; docs/security.md states the policy. */
 export interface AccountLockoutPolicy {
   maxFailures: number;
   windowSeconds: number;
@@ -48,10 +43,7 @@ export interface FailureCount {
   lockedFor?: number;
 }
 
-/**
- * As Better Auth looks the user up (lower-cased, nothing else), so every spelling that reaches
- * one account shares its counter.
- */
+/** As Better Auth looks users up (lower-cased), so all spellings of an account share a counter. */
 export function normaliseEmail(email: string): string {
   return email.toLowerCase();
 }
@@ -74,7 +66,9 @@ export function accountLockedError(retryAfterSeconds: number): APIError {
     "TOO_MANY_REQUESTS",
     {
       code: ACCOUNT_LOCKED_CODE,
-      message: `Too many failed sign-ins for this account. Try again in ${minutesText(retryAfterSeconds)} or reset your password.`,
+      message:
+        "Too many failed sign-ins for this account. " +
+        `Try again in ${minutesText(retryAfterSeconds)} or reset your password.`,
     },
     // Retry-After is the standard header; X-Retry-After is what Better Auth's own 429 sends.
     { "Retry-After": String(retryAfterSeconds), "X-Retry-After": String(retryAfterSeconds) },
@@ -99,17 +93,15 @@ export function createAccountLockout(settings: AccountLockoutSettings) {
     return Math.ceil((until - at.getTime()) / 1000);
   }
 
-  /**
-   * Counts one failure in a single upsert, so concurrent failures on any instance all count.
-   * A counter whose window or lock is over starts again at 1; a lock, once set, is never
-   * extended, so the owner's wait is bounded.
-   */
+  /** One upsert, so concurrent failures all count; a lock once set is never extended. */
   async function recordFailure(email: string): Promise<FailureCount> {
     const at = now();
     const windowCutoff = new Date(at.getTime() - policy.windowSeconds * 1000);
     const lockEnd = new Date(at.getTime() + policy.lockSeconds * 1000);
     const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
-    const restart = sql`(${table.windowStartedAt} <= ${ts(windowCutoff)} or coalesce(${table.lockedUntil} <= ${ts(at)}, false))`;
+    const windowOver = sql`${table.windowStartedAt} <= ${ts(windowCutoff)}`;
+    const lockOver = sql`coalesce(${table.lockedUntil} <= ${ts(at)}, false)`;
+    const restart = sql`(${windowOver} or ${lockOver})`;
     const next = sql`case when ${restart} then 1 else ${table.failures} + 1 end`;
     const [row] = await db
       .insert(table)
@@ -123,7 +115,8 @@ export function createAccountLockout(settings: AccountLockoutSettings) {
         target: table.key,
         set: {
           failures: next,
-          windowStartedAt: sql`case when ${restart} then ${ts(at)} else ${table.windowStartedAt} end`,
+          windowStartedAt: sql`case
+            when ${restart} then ${ts(at)} else ${table.windowStartedAt} end`,
           lockedUntil: sql`case
             when not ${restart} and ${table.lockedUntil} > ${ts(at)} then ${table.lockedUntil}
             when ${next} >= ${policy.maxFailures} then ${ts(lockEnd)}
@@ -158,8 +151,6 @@ export function createAccountLockout(settings: AccountLockoutSettings) {
   return { policy, lockedFor, recordFailure, clear };
 }
 
-export type AccountLockout = ReturnType<typeof createAccountLockout>;
-
 /** For the password-reset flow: a reset proves the owner, so the account's lock goes. */
 export async function clearAccountLockout(
   db: Database,
@@ -174,10 +165,7 @@ function emailOf(body: unknown): string | undefined {
   return typeof email === "string" ? email : undefined;
 }
 
-/**
- * The lockout as a Better Auth plugin: a before hook refuses a locked account before its
- * password is checked, an after hook records what the sign-in endpoint answered.
- */
+/** A plugin, so create-auth gains one line: refuse before the password check, record after it. */
 export function accountLockout(settings: AccountLockoutSettings): BetterAuthPlugin {
   const lockout = createAccountLockout(settings);
   return {
@@ -207,7 +195,7 @@ export function accountLockout(settings: AccountLockoutSettings): BetterAuthPlug
             }
             // Only a refused password counts: a malformed e-mail or an unverified one is no guess.
             if (returned.body?.code !== INVALID_CREDENTIALS_CODE) return;
-            // The failure itself keeps its 401: Better Auth fixes the status before after hooks run.
+            // The failure keeps its 401: Better Auth fixes the status before after hooks run.
             await lockout.recordFailure(email);
           }),
         },

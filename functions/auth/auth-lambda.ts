@@ -24,7 +24,7 @@ function internalError(status: number): Response {
   });
 }
 
-/** Better Auth would store invalid bytes as U+FFFD; this answers in its own `{ code, message }` shape. */
+/** Better Auth would store invalid bytes as U+FFFD; refuse them in its `{ code, message }` form. */
 export const MALFORMED_TEXT_CODE = "MALFORMED_TEXT";
 const wellFormedBody = requireWellFormedText<ObservedEnv>((c) =>
   c.json(

@@ -44,10 +44,7 @@ export interface RateLimitSettings {
 /** Every other auth path: generous, it only stops floods. */
 export const DEFAULT_RATE_LIMIT: RateLimitRule = { window: 60, max: 100 };
 
-/**
- * Stricter rules where passwords are guessed or accounts are mass-created: every endpoint that
- * checks a password (password-limits.test.ts finds them in Better Auth's routes) and the reset pair.
- */
+/** Every password check (password-limits.test.ts finds them), sign-up and the reset pair. */
 export const STRICT_RATE_LIMITS: Readonly<Record<string, RateLimitRule>> = {
   "/sign-in/email": { window: 60, max: 10 },
   "/sign-up/email": { window: 60, max: 5 },
@@ -58,10 +55,7 @@ export const STRICT_RATE_LIMITS: Readonly<Record<string, RateLimitRule>> = {
   "/request-password-reset": { window: 60, max: 3 },
 };
 
-/**
- * Public reads no address may starve: the authorizer fetches the JWKS from a few shared
- * addresses, and API Gateway's stage throttle still bounds a flood.
- */
+/** The authorizer's JWKS fetch must never starve; API Gateway's throttle still bounds floods. */
 export const RATE_LIMIT_EXEMPT_PATHS: readonly string[] = ["/jwks"];
 
 export interface AuthSettings {

@@ -26,10 +26,7 @@ export type Level = "info" | "warn" | "error";
 // console, so test runners can capture the lines per test.
 const lambdaConsole = new Console({ stdout: process.stdout, stderr: process.stderr });
 
-/**
- * Fields can carry request-controlled text (a path, Better Auth's "Invalid callbackURL: <url>"),
- * so no string is logged longer than this, and no line longer than MAX_LOG_LINE_BYTES.
- */
+/** Fields carry request-controlled text ("Invalid callbackURL: <2 MiB>"): bound them and lines. */
 export const MAX_LOG_FIELD_CHARS = 1024;
 export const MAX_LOG_LINE_BYTES = 4096;
 /** What a line still says when its fields cannot fit even at the tighter string limit. */
@@ -37,7 +34,7 @@ const FALLBACK_FIELD_CHARS = 128;
 const MAX_LOG_ENTRIES = 50;
 const MAX_LOG_DEPTH = 4;
 
-/** At most `max` UTF-16 units, never splitting a surrogate pair, with a marker saying how much went. */
+/** At most `max` UTF-16 units, never half a surrogate pair, with a marker saying how much went. */
 export function truncateForLog(text: string, max: number = MAX_LOG_FIELD_CHARS): string {
   if (text.length <= max) return text;
   const high = text.charCodeAt(max - 1);

@@ -1,12 +1,8 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
 
-/**
- * Refuses request bodies whose text is not well-formed: invalid UTF-8 bytes, or JSON `\ud800`
- * escapes that decode to unpaired surrogates. Without this, Hono and Better Auth decode
- * leniently and store U+FFFD (or a lone surrogate PostgreSQL then rejects) instead of answering 400.
- */
+// Hono and Better Auth decode bodies leniently and would store U+FFFD; this answers 400 instead.
 
-/** The media types whose bodies the apps parse as text: JSON (as better-call matches it) and forms. */
+/** The bodies the apps parse as text: JSON (matched as better-call does) and forms. */
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json/i;
 const FORM_TYPE = /^application\/x-www-form-urlencoded/i;
 
@@ -97,11 +93,7 @@ export function findMalformedText(
   return findUnpairedSurrogate(parsed);
 }
 
-/**
- * Hono middleware for any app that reads JSON or form bodies. It reads a clone, so the body is
- * still there for the app (Better Auth takes the raw Request); `onMalformed` answers in the
- * app's own error shape, by returning a response or throwing.
- */
+/** Reads a clone, so Better Auth still gets the body; `onMalformed` answers in the app's shape. */
 export function requireWellFormedText<E extends Env>(
   onMalformed: (c: Context<E>, malformed: MalformedText) => Response | Promise<Response>,
 ): MiddlewareHandler<E> {

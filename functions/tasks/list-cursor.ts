@@ -14,10 +14,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** Longer than any cursor this module writes; bounds the work spent on a hostile one. */
 export const MAX_CURSOR_LENGTH = 128;
-/**
- * Every task is created at the database's now(), so a real cursor lies in this range; outside it
- * PostgreSQL may refuse the value (it has no year 0), which must be a 400, not a 500.
- */
+/** Tasks are made at now(), so real cursors lie here; PostgreSQL refuses some outside (year 0). */
 export const CURSOR_TIME_RANGE = {
   min: Date.UTC(1970, 0, 1),
   max: Date.UTC(9999, 11, 31, 23, 59, 59, 999),
