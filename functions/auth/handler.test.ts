@@ -162,7 +162,8 @@ describe.each(ENGINES)("auth Lambda entry on %s", (engine) => {
     for (let attempt = 0; attempt <= max; attempt++) {
       const result = await entry.handler(
         await authEvent("/sign-in/email", {
-          body: { email: "nobody@example.com", password: TEST_PASSWORD },
+          // A new e-mail each time, so the 429 can only come from the per-address limit.
+          body: { email: uniqueEmail("nobody"), password: TEST_PASSWORD },
           sourceIp,
         }),
       );
