@@ -6,6 +6,7 @@ import type { GatewayEvent, GatewayResult } from "../shared/gateway-event";
 import { describeError } from "../shared/log";
 import { gatewayRequestId, type ObservedEnv, requestLog } from "../shared/request-log";
 import { nosniff } from "../shared/response-headers";
+import { requireWellFormedText } from "../shared/well-formed-body";
 import { AUTH_BASE_PATH } from "./create-auth";
 
 /** What the Lambda needs from a Better Auth instance. */
@@ -33,6 +34,18 @@ export interface AuthLambdaOptions {
   /** The stage's origin secrets (current and next): without any, every caller is keyed by sourceIp. */
   originSecrets?: readonly (string | undefined)[];
 }
+/** Better Auth would store invalid bytes as U+FFFD; refuse them in its `{ code, message }` form. */
+export const MALFORMED_TEXT_CODE = "MALFORMED_TEXT";
+const wellFormedBody = requireWellFormedText<ObservedEnv>((c) =>
+  c.json(
+    {
+      code: MALFORMED_TEXT_CODE,
+      message:
+        "The request body must be well-formed UTF-8 text, without unpaired surrogate escapes",
+    },
+    400,
+  ),
+);
 
 /** Better Auth mounted in Hono, as its own Hono recipe does; every endpoint it has is GET or POST. */
 function createAuthApp(auth: AuthRequestHandler, options: AuthLambdaOptions): Hono<ObservedEnv> {
@@ -45,6 +58,7 @@ function createAuthApp(auth: AuthRequestHandler, options: AuthLambdaOptions): Ho
     requestLog,
     trustedClientAddress(options.originSecrets),
   );
+  app.use(`${AUTH_BASE_PATH}/*`, wellFormedBody);
   app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, async (c) => {
     const response = await auth.handler(c.req.raw);
     // Better Auth's own 5xx bodies may carry internal messages: answer with the generic one.

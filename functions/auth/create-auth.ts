@@ -7,6 +7,7 @@ import { account, jwks, rateLimit, session, user, verification } from "../db/sch
 import type { TokenProfile } from "../shared/access-token";
 import { CLIENT_IP_HEADER } from "../shared/client-address";
 import { log } from "../shared/log";
+import { accountLockout } from "./account-lockout";
 
 /** Better Auth is mounted here on the shared origin (CloudFront forwards /api/* to the HTTP API). */
 export const AUTH_BASE_PATH = "/api/auth";
@@ -43,11 +44,19 @@ export interface RateLimitSettings {
 /** Every other auth path: generous, it only stops floods. */
 export const DEFAULT_RATE_LIMIT: RateLimitRule = { window: 60, max: 100 };
 
-/** Stricter rules where passwords are guessed or accounts are mass-created. */
+/** Every password check (password-limits.test.ts finds them), sign-up and the reset pair. */
 export const STRICT_RATE_LIMITS: Readonly<Record<string, RateLimitRule>> = {
   "/sign-in/email": { window: 60, max: 10 },
   "/sign-up/email": { window: 60, max: 5 },
+  "/verify-password": { window: 60, max: 5 },
+  "/change-password": { window: 60, max: 5 },
+  "/delete-user": { window: 60, max: 5 },
+  "/reset-password": { window: 60, max: 5 },
+  "/request-password-reset": { window: 60, max: 3 },
 };
+
+/** The authorizer's JWKS fetch must never starve; API Gateway's throttle still bounds floods. */
+export const RATE_LIMIT_EXEMPT_PATHS: readonly string[] = ["/jwks"];
 
 export interface AuthSettings {
   db: Database;
@@ -98,7 +107,10 @@ export function createAuth(settings: AuthSettings) {
       storage: "database",
       window: DEFAULT_RATE_LIMIT.window,
       max: DEFAULT_RATE_LIMIT.max,
-      customRules: { ...STRICT_RATE_LIMITS },
+      customRules: {
+        ...STRICT_RATE_LIMITS,
+        ...Object.fromEntries(RATE_LIMIT_EXEMPT_PATHS.map((path) => [path, false as const])),
+      },
     },
     advanced: {
       useSecureCookies: secureCookies,
@@ -120,6 +132,10 @@ export function createAuth(settings: AuthSettings) {
       },
     },
     plugins: [
+      // Per-account lockout; off only with every other limit (local load tests).
+      ...(settings.rateLimit?.enabled === false
+        ? []
+        : [accountLockout({ db: settings.db, secret: settings.secret })]),
       jwt({
         jwks: {
           keyPairConfig: { alg: "EdDSA", crv: "Ed25519" },

@@ -242,7 +242,8 @@ describeEachEngine("auth Lambda entry on %s", { openedByUrl: true }, (database) 
     for (let attempt = 0; attempt <= max; attempt++) {
       last = await entry.handler(
         await authEvent("/sign-in/email", {
-          body: { email: "nobody@example.com", password: TEST_PASSWORD },
+          // A new e-mail each time, so the 429 can only come from the per-address limit.
+          body: { email: uniqueEmail("nobody"), password: TEST_PASSWORD },
           sourceIp,
         }),
       );

@@ -22,6 +22,7 @@ describeEachEngine("migrations on %s", { migrate: false, per: "test" }, (databas
       "jwks",
       "rate_limit",
       "session",
+      "sign_in_failure",
       "task",
       "user",
       "verification",

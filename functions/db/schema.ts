@@ -104,6 +104,25 @@ export const rateLimit = pgTable("rate_limit", {
   lastRequest: bigint("last_request", { mode: "number" }).notNull(),
 });
 
+/**
+ * Failed sign-ins per account, shared by every Lambda instance. `key` is an HMAC of the
+ * normalised e-mail (functions/auth/account-lockout.ts), so the table never holds an address.
+ */
+export const signInFailure = pgTable(
+  "sign_in_failure",
+  {
+    key: text("key").primaryKey(),
+    failures: integer("failures").notNull(),
+    windowStartedAt: timestamp("window_started_at", { withTimezone: true, precision: 3 }).notNull(),
+    lockedUntil: timestamp("locked_until", { withTimezone: true, precision: 3 }),
+  },
+  (table) => [
+    // Serves the pruning of expired counters, which are selected by the start of their window.
+    index("sign_in_failure_window_started_at_idx").on(table.windowStartedAt),
+    check("sign_in_failure_failures_positive", sql`${table.failures} > 0`),
+  ],
+);
+
 export const task = pgTable(
   "task",
   {
@@ -130,6 +149,15 @@ export const task = pgTable(
   ],
 );
 
-export const schema = { user, session, account, verification, jwks, rateLimit, task };
+export const schema = {
+  user,
+  session,
+  account,
+  verification,
+  jwks,
+  rateLimit,
+  signInFailure,
+  task,
+};
 export type Schema = typeof schema;
 export type TaskRow = typeof task.$inferSelect;

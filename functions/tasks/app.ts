@@ -8,6 +8,7 @@ import { trustedClientAddress } from "../shared/client-address";
 import { bindingsOf } from "../shared/gateway-event";
 import { gatewayRequestId, type ObservedEnv, requestLog } from "../shared/request-log";
 import { nosniff } from "../shared/response-headers";
+import { requireWellFormedText } from "../shared/well-formed-body";
 import { ApiError, invalidRequest, taskNotFound, unauthorized } from "./api-error";
 import { readAuthorizerContext } from "./authorizer-context";
 import { describeFailure } from "./database-errors";
@@ -85,6 +86,17 @@ const limitBodySize = bodyLimit({
   },
 });
 
+/** 400 for invalid UTF-8 or an unpaired surrogate anywhere in a body, before anything is stored. */
+const wellFormedBody = requireWellFormedText<TasksEnv>((_c, { field }) => {
+  throw invalidRequest("The body is not well-formed UTF-8 text", [
+    {
+      location: "body",
+      field,
+      message: "must be well-formed UTF-8 text, without unpaired surrogate escapes",
+    },
+  ]);
+});
+
 export function createTasksApp({ db }: TasksAppSettings): OpenAPIHono<TasksEnv> {
   const app = new OpenAPIHono<TasksEnv>({
     defaultHook: (result) => {
@@ -102,7 +114,7 @@ export function createTasksApp({ db }: TasksAppSettings): OpenAPIHono<TasksEnv> 
   app.use("*", nosniff, gatewayRequestId, requestLog, noStoreByDefault, trustedClientAddress());
   // Hono's "/api/tasks/*" also matches "/api/tasks" itself.
   app.use("/api/tasks/*", requireAuthorizerContext);
-  app.use("*", limitBodySize);
+  app.use("*", limitBodySize, wellFormedBody);
 
   app.openapi(listTasksRoute, async (c) => {
     const { limit, cursor, completed } = c.req.valid("query");

@@ -14,6 +14,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** Longer than any cursor this module writes; bounds the work spent on a hostile one. */
 export const MAX_CURSOR_LENGTH = 128;
+/** Tasks are made at now(), so real cursors lie here; PostgreSQL refuses some outside (year 0). */
+export const CURSOR_TIME_RANGE = {
+  min: Date.UTC(1970, 0, 1),
+  max: Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+} as const;
 
 export function encodeListCursor(cursor: ListCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.id])).toString(
@@ -37,5 +42,8 @@ export function decodeListCursor(text: string): ListCursor | undefined {
   const date = new Date(createdAt);
   // Rejects impossible dates such as 2026-02-31 that the pattern lets through.
   if (Number.isNaN(date.getTime()) || date.toISOString() !== createdAt) return undefined;
+  if (date.getTime() < CURSOR_TIME_RANGE.min || date.getTime() > CURSOR_TIME_RANGE.max) {
+    return undefined;
+  }
   return { createdAt: date, id: id.toLowerCase() };
 }

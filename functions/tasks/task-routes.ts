@@ -28,7 +28,7 @@ const commonErrors = {
 };
 const invalid = {
   400: error(
-    "Malformed JSON, wrong types, out-of-range values or unknown fields (`invalid_request`).",
+    "Malformed JSON, text that is not well-formed UTF-8 (invalid bytes, unpaired surrogate escapes), wrong types, out-of-range values or unknown fields (`invalid_request`).",
   ),
 };
 const tooLarge = { 413: error("The body is over 16 KiB (`payload_too_large`).") };

@@ -9,6 +9,11 @@ import { listTasksQuery } from "./task-repository";
 import type { ErrorEnvelope, Task, TaskPage } from "./task-schemas";
 
 /** Newest first: createdAt descending, ties broken by id descending. */
+/** A cursor in this API's own encoding, with any date. */
+function cursorAt(createdAt: unknown, id = "7d3d1f3e-4a0c-4c8e-9b0a-1f2e3d4c5b6a"): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString("base64url");
+}
+
 function isNewestFirst(items: Task[]): boolean {
   return items.every((item, index) => {
     const previous = items[index - 1];
@@ -191,6 +196,21 @@ describeEachEngine("task list pagination on %s", (database) => {
     },
     { name: "an overlong cursor", cursor: () => "A".repeat(500) },
     { name: "an empty cursor", cursor: () => "" },
+    // Dates JavaScript accepts but PostgreSQL cannot hold, or no task can have.
+    { name: "a cursor dated year 0000", cursor: () => cursorAt("0000-01-01T00:00:00.000Z") },
+    {
+      name: "a cursor dated a negative year",
+      cursor: () => cursorAt("-000001-01-01T00:00:00.000Z"),
+    },
+    { name: "a cursor dated year 275760", cursor: () => cursorAt("+275760-09-13T00:00:00.000Z") },
+    {
+      name: "a cursor dated past year 275760",
+      cursor: () => cursorAt("+275761-01-01T00:00:00.000Z"),
+    },
+    { name: "a cursor dated year 10000", cursor: () => cursorAt("+010000-01-01T00:00:00.000Z") },
+    { name: "a cursor dated before 1970", cursor: () => cursorAt("1969-12-31T23:59:59.999Z") },
+    { name: "a cursor dated NaN", cursor: () => cursorAt("NaN") },
+    { name: "a cursor with a numeric date", cursor: () => cursorAt(8.64e15) },
   ])("answers 400 invalid_request to $name", async ({ cursor }) => {
     const owner = await insertUser(database.db);
     await createTasks(owner, 3);
@@ -208,6 +228,18 @@ describeEachEngine("task list pagination on %s", (database) => {
       expect.objectContaining({ location: "query", field: "cursor" }),
     );
   });
+
+  it.each(["1970-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"])(
+    "accepts a cursor at the edge of the range, %s",
+    async (createdAt) => {
+      const owner = await insertUser(database.db);
+      await createTasks(owner, 2);
+      const response = await call("GET", `/api/tasks?limit=1&cursor=${cursorAt(createdAt)}`, {
+        as: owner,
+      });
+      expect(response.status).toBe(200);
+    },
+  );
 
   it("serves the list query from task_user_created_idx", async () => {
     const owner = await insertUser(database.db);

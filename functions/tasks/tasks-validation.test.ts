@@ -18,6 +18,47 @@ const raw = (body: string, contentType = "application/json"): CallOptions => ({
   headers: { "content-type": contentType },
 });
 const emoji = "😀"; // one character, two UTF-16 code units
+/** A JSON body as bytes, with `bad` spliced in raw, in a base64 event body. */
+const bytes = (before: string, bad: number[], after: string): CallOptions => ({
+  bytes: Buffer.concat([Buffer.from(before), Buffer.from(bad), Buffer.from(after)]),
+  headers: { "content-type": "application/json" },
+});
+/** Malformed text the lenient decoders would have stored as U+FFFD or a lone surrogate. */
+const malformedCreates: BadInput[] = [
+  { name: "an invalid UTF-8 byte", options: bytes('{"title":"a', [0xff], 'b"}'), field: "" },
+  {
+    name: "a truncated UTF-8 sequence",
+    options: bytes('{"title":"a', [0xe2, 0x82], '"}'),
+    field: "",
+  },
+  {
+    name: "an overlong UTF-8 encoding",
+    options: bytes('{"title":"', [0xc0, 0xaf], '"}'),
+    field: "",
+  },
+  {
+    name: "a UTF-8-encoded surrogate",
+    options: bytes('{"title":"', [0xed, 0xa0, 0x80], '"}'),
+    field: "",
+  },
+  { name: "a lone high surrogate escape", options: raw('{"title":"a\\ud800b"}'), field: "title" },
+  { name: "a lone low surrogate escape", options: raw('{"title":"\\udc00"}'), field: "title" },
+  {
+    name: "surrogate escapes in the wrong order",
+    options: raw('{"title":"\\udc00\\ud800"}'),
+    field: "title",
+  },
+  {
+    name: "a lone surrogate escape in the description",
+    options: raw('{"title":"ok","description":"x\\ud83d"}'),
+    field: "description",
+  },
+  {
+    name: "a lone surrogate escape in a field name",
+    options: raw('{"title":"ok","\\ud800":1}'),
+    field: "\ufffd",
+  },
+];
 
 const badCreates: BadInput[] = [
   { name: "malformed JSON", options: raw('{"title": "x"'), field: "" },
@@ -82,6 +123,7 @@ const badCreates: BadInput[] = [
     options: json({ title: "x", createdAt: "2020-01-01T00:00:00.000Z" }),
     field: "createdAt",
   },
+  ...malformedCreates,
 ];
 
 const badUpdates: BadInput[] = [
@@ -116,6 +158,13 @@ const badUpdates: BadInput[] = [
     field: "updatedAt",
   },
   { name: "a JSON array", options: json([{ completed: true }]), field: "" },
+  { name: "an invalid UTF-8 byte", options: bytes('{"title":"', [0xff], '"}'), field: "" },
+  { name: "a lone surrogate escape", options: raw('{"title":"\\ud800"}'), field: "title" },
+  {
+    name: "a lone surrogate escape JSON.stringify writes",
+    options: json({ description: "\ud800" }),
+    field: "description",
+  },
 ];
 
 const badQueries: { name: string; query: string; field: string }[] = [
@@ -216,6 +265,17 @@ describeEachEngine("request validation on %s", (database) => {
     });
     expect(response.status).toBe(201);
     expect(((await response.json()) as Task).title).toBe(emoji.repeat(200));
+  });
+
+  it.each([
+    { name: "raw UTF-8 bytes", options: bytes('{"title":"', [...Buffer.from(emoji)], ' ok"}') },
+    { name: "a surrogate pair escape", options: raw('{"title":"\\ud83d\\ude00 ok"}') },
+    { name: "an escaped backslash before u", options: raw('{"title":"\\\\ud800 ok"}') },
+  ])("accepts well-formed text sent as $name", async ({ name, options }) => {
+    const response = await call("POST", "/api/tasks", { ...options, as: owner });
+    expect(response.status).toBe(201);
+    const expected = name.startsWith("an escaped") ? "\\ud800 ok" : `${emoji} ok`;
+    expect(((await response.json()) as Task).title).toBe(expected);
   });
 
   it("accepts limit=1 and limit=100", async () => {

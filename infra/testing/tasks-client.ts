@@ -2,7 +2,8 @@ import { handle } from "hono/aws-lambda";
 import type { Database } from "../../functions/db/database";
 import type { AuthorizerContext } from "../../functions/shared/gateway-event";
 import { createTasksApp } from "../../functions/tasks/app";
-import { honoLambda, lambdaClient } from "./gateway-events";
+import { gatewayResultToResponse } from "../local/gateway-event";
+import { type GatewayLambda, honoLambda, routeEvents } from "./gateway-events";
 
 /**
  * Test helper: calls the tasks API the way API Gateway does. It matches the route table,
@@ -15,6 +16,8 @@ export interface CallOptions {
   json?: unknown;
   /** Sent byte for byte (with the given headers). */
   rawBody?: string;
+  /** Sent as a base64 event body, as API Gateway passes bytes it does not treat as text. */
+  bytes?: Uint8Array;
   headers?: Record<string, string>;
   /** The user the authorizer let through; omit for an invocation without authorizer context. */
   as?: string;
@@ -36,9 +39,10 @@ export type GatewayClient = (
  * the time the first request is sent: the app is built then).
  */
 export function createGatewayClient(database: { readonly db: Database }): GatewayClient {
-  let invoke: ReturnType<typeof lambdaClient> | undefined;
+  const toEvent = routeEvents("api");
+  let lambda: GatewayLambda | undefined;
   return async (method, path, options = {}) => {
-    invoke ??= lambdaClient("api", honoLambda(handle(createTasksApp({ db: database.db }))));
+    lambda ??= honoLambda(handle(createTasksApp({ db: database.db })));
     const headers = new Headers(options.headers);
     let body: string | undefined = options.rawBody;
     if (options.json !== undefined) {
@@ -53,6 +57,11 @@ export function createGatewayClient(database: { readonly db: Database }): Gatewa
     const authorizer =
       options.authorizer ??
       (options.as === undefined ? undefined : { userId: options.as, verifyMs: TEST_VERIFY_MS });
-    return invoke(request, { authorizer, requestId: options.requestId });
+    const event = await toEvent(request, { authorizer, requestId: options.requestId });
+    if (options.bytes) {
+      event.body = Buffer.from(options.bytes).toString("base64");
+      event.isBase64Encoded = true;
+    }
+    return gatewayResultToResponse(await lambda(event));
   };
 }
