@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { gatewayResultToResponse } from "../../infra/local/gateway-event";
 import { TEST_ORIGIN, TEST_PASSWORD, uniqueEmail } from "../../infra/testing/auth";
-import { coldStart } from "../../infra/testing/cold-start";
+import { coldStartWith } from "../../infra/testing/cold-start";
 import { describeEachEngine } from "../../infra/testing/database-suite";
 import { routeEvents } from "../../infra/testing/gateway-events";
 import { captureLogs } from "../../infra/testing/logs";
@@ -32,9 +32,8 @@ const throughCloudFront = (viewer: string, secret = ORIGIN_SECRET) => ({
  * the auth config declares is set as given or unset.
  */
 function loadEntry(env: Environment): Promise<Entry> {
-  const declared = Object.values(settings).map(({ variable }) => [variable, env[variable]]);
   coldStarts += 1;
-  return coldStart<Entry>(new URL("./handler.ts", import.meta.url), Object.fromEntries(declared));
+  return coldStartWith<Entry>(new URL("./handler.ts", import.meta.url), authConfig, env);
 }
 
 const authRouteEvent = routeEvents("auth");

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { coldStart } from "../../infra/testing/cold-start";
+import { coldStartWith } from "../../infra/testing/cold-start";
 import { describeEachEngine } from "../../infra/testing/database-suite";
 import { closeSharedDatabases } from "../db/database";
 import type { Environment } from "../shared/config";
@@ -18,11 +18,7 @@ type Entry = typeof import("./handler");
  * so it shares the database module, and with it the named in-memory PGlite, with the test.
  */
 function loadEntry(env: Environment): Promise<Entry> {
-  const declared = Object.values(migrateConfig.settings).map(({ variable }) => [
-    variable,
-    env[variable],
-  ]);
-  return coldStart<Entry>(new URL("./handler.ts", import.meta.url), Object.fromEntries(declared));
+  return coldStartWith<Entry>(new URL("./handler.ts", import.meta.url), migrateConfig, env);
 }
 
 // Every test starts from an empty database that the entry opens by its URL.

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { coldStart } from "../../infra/testing/cold-start";
+import { coldStartWith } from "../../infra/testing/cold-start";
 import { honoLambda, lambdaClient } from "../../infra/testing/gateway-events";
 import { insertUser } from "../../infra/testing/table-rows";
 import { closeSharedDatabases, openDatabase } from "../db/database";
@@ -12,11 +12,7 @@ type Entry = typeof import("./handler");
 
 /** Evaluates the entry afresh with exactly this environment, as a Lambda cold start would. */
 function loadEntry(env: Environment): Promise<Entry> {
-  const declared = Object.values(tasksConfig.settings).map(({ variable }) => [
-    variable,
-    env[variable],
-  ]);
-  return coldStart<Entry>(new URL("./handler.ts", import.meta.url), Object.fromEntries(declared));
+  return coldStartWith<Entry>(new URL("./handler.ts", import.meta.url), tasksConfig, env);
 }
 
 describe("the tasks Lambda entry", () => {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { vi } from "vitest";
+import type { Environment, FunctionConfig, Settings } from "../../functions/shared/config";
 
 let coldStarts = 0;
 
@@ -16,4 +17,17 @@ export async function coldStart<Entry>(
   coldStarts += 1;
   const specifier = `${fileURLToPath(entry)}?cold-start=${coldStarts}`;
   return (await import(/* @vite-ignore */ specifier)) as Entry;
+}
+
+/**
+ * A cold start with exactly the variables `config` declares: each set as `env` gives it, or
+ * unset, so nothing from the test process leaks into the function's settings.
+ */
+export function coldStartWith<Entry>(
+  entry: URL,
+  config: FunctionConfig<Settings>,
+  env: Environment,
+): Promise<Entry> {
+  const declared = Object.values(config.settings).map(({ variable }) => [variable, env[variable]]);
+  return coldStart<Entry>(entry, Object.fromEntries(declared));
 }
