@@ -1,5 +1,6 @@
 import { join, relative, resolve } from "node:path";
-import { Duration, Lazy, RemovalPolicy } from "aws-cdk-lib";
+import { Duration, Lazy, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { CfnRoute, HttpRoute } from "aws-cdk-lib/aws-apigatewayv2";
 import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import {
   AllowedMethods,
@@ -17,6 +18,7 @@ import { HttpOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { CfnWebACL } from "aws-cdk-lib/aws-wafv2";
+import type { IConstruct } from "constructs";
 import {
   Api,
   type ApiRouteProps,
@@ -27,6 +29,7 @@ import {
   StaticSite,
   type StaticSiteProps,
 } from "sst/constructs";
+import { useDeferredTasks } from "sst/constructs/deferred_task.js";
 import { useProject } from "sst/project.js";
 import { authEnvironment } from "../functions/auth/config";
 import { authorizerEnvironment } from "../functions/authorizer/config";
@@ -43,6 +46,7 @@ import {
   MIGRATIONS_BUNDLE_PATH,
   MIGRATIONS_SOURCE,
 } from "./function-settings";
+import { arnFinding, FUNCTION_REASONS, LAMBDA_BASIC_EXECUTION, suppress } from "./nag-suppressions";
 import { createResponseHeadersPolicies } from "./response-headers-policies";
 import { ROUTES } from "./routes";
 import { listSitePages, siteRouterCode } from "./site-router";
@@ -105,7 +109,7 @@ export function AppStack({ stack, app }: StackContext) {
     extra: Partial<ConstructorParameters<typeof SstFunction>[2]>,
   ) => {
     const { memorySize, timeout } = LAMBDA_SIZING[name];
-    return new SstFunction(stack, lambdaId(name), {
+    const fn = new SstFunction(stack, lambdaId(name), {
       handler: FUNCTION_ENTRIES[name].replace(/\.ts$/, ".handler"),
       runtime: "nodejs22.x",
       architecture: "arm_64",
@@ -128,6 +132,13 @@ export function AppStack({ stack, app }: StackContext) {
       bind: secretsOf(name),
       environment: { NODE_OPTIONS: "--enable-source-maps", ...extra.environment },
     });
+    suppress(fn, {
+      ...FUNCTION_REASONS,
+      "AwsSolutions-L1": RUNTIME_REASON,
+      "Serverless-LambdaLatestVersion": RUNTIME_REASON,
+    });
+    if (fn.role) suppressBasicExecution(fn.role, "the function's role");
+    return fn;
   };
 
   const migrate = lambda("migrate", {
@@ -140,6 +151,10 @@ export function AppStack({ stack, app }: StackContext) {
   // the custom resource and rolls the deploy back; the advisory lock in runMigrations serialises
   // two deploys of the same stage.
   const migrations = new Script(stack, "Migrations", { onCreate: migrate, onUpdate: migrate });
+  suppressSstHandler(migrations.node.findChild("ScriptHandler"), "the Script construct's handler", {
+    "AwsSolutions-IAM5": [`Resource::${arnFinding(migrate)}:*`],
+  });
+  suppressSstHandler(stack.customResourceHandler, "the stack's custom-resource handler");
 
   const functions = {
     auth: lambda("auth", {}),
@@ -174,6 +189,12 @@ export function AppStack({ stack, app }: StackContext) {
     ),
   });
   if (api.cdk.accessLogGroup) api.cdk.accessLogGroup.applyRemovalPolicy(retention);
+  suppressPublicRoutes(api);
+  if (api.cdk.httpApi.defaultStage)
+    suppress(api.cdk.httpApi.defaultStage, {
+      "Serverless-APIGWStructuredLogging":
+        "SST's access log format is JSON once API Gateway fills in $context.status and responseLatency (bare numbers); the rule parses the unfilled template",
+    });
 
   const apiHost = `${api.httpApiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
   // Rotation: generation N+1 (already accepted) becomes CloudFront's, N+2 is generated, N goes.
@@ -190,6 +211,7 @@ export function AppStack({ stack, app }: StackContext) {
   // StaticSite always creates its own viewer-request function ("/x" → "/x.html"); ours replaces it
   // in the default behaviour, so drop the unused one instead of deploying it.
   site.node.tryRemoveChild("CloudFrontFunction");
+  suppressSite(site, settings);
   const origin = publicOrigin(settings, site.url ?? "");
   addEnvironment(
     functions.auth,
@@ -208,6 +230,111 @@ export function AppStack({ stack, app }: StackContext) {
 
   stack.addOutputs({ SiteUrl: origin, ApiUrl: api.url });
   return { api, site, functions: { ...functions, authorizer, migrate }, migrations, settings };
+}
+
+/** Why the functions stay on nodejs22.x although cdk-nag wants the newest runtime. */
+const RUNTIME_REASON =
+  "nodejs22.x is a maintained Node.js LTS runtime on Lambda; moving to a newer one is its own tested change, not a lint fix";
+
+function suppressBasicExecution(role: IConstruct, what: string): void {
+  suppress(
+    role,
+    {
+      "AwsSolutions-IAM4": `${what} has only the AWS managed basic execution policy (CloudWatch Logs), which SST attaches`,
+    },
+    { appliesTo: { "AwsSolutions-IAM4": [LAMBDA_BASIC_EXECUTION] } },
+  );
+}
+
+/** SST's own functions (the Script handler, the stack's custom-resource handler): SST sets them up. */
+function suppressSstHandler(
+  handler: IConstruct,
+  what: string,
+  wildcards: Record<string, string[]> = {},
+): void {
+  const reason = `${what} is SST's own function; its runtime and settings are SST's`;
+  suppress(
+    handler,
+    {
+      ...FUNCTION_REASONS,
+      "AwsSolutions-L1": reason,
+      "Serverless-LambdaLatestVersion": reason,
+      "AwsSolutions-IAM4": `${what} has only the AWS managed basic execution policy (CloudWatch Logs), which SST attaches`,
+      ...(wildcards["AwsSolutions-IAM5"]
+        ? {
+            "AwsSolutions-IAM5": `${what} may invoke any version of the migrate function (SST's grantInvoke)`,
+          }
+        : {}),
+    },
+    {
+      applyToChildren: true,
+      appliesTo: { ...wildcards, "AwsSolutions-IAM4": [LAMBDA_BASIC_EXECUTION] },
+    },
+  );
+}
+
+/** Auth, health and the OpenAPI document answer without a token; every other route has the authorizer. */
+function suppressPublicRoutes(api: IConstruct): void {
+  const publicKeys = new Set(ROUTES.filter((route) => route.auth !== "jwt").map(({ key }) => key));
+  for (const child of api.node.children) {
+    const route = child.node.defaultChild;
+    if (!(child instanceof HttpRoute) || !(route instanceof CfnRoute)) continue;
+    if (!publicKeys.has(route.routeKey)) continue;
+    suppress(child, {
+      "AwsSolutions-APIG4":
+        "public by design: Better Auth authenticates /api/auth/*, health and the OpenAPI document carry no data",
+    });
+  }
+}
+
+function suppressSite(site: StaticSite, settings: StageSettings): void {
+  const bucket = site.cdk?.bucket;
+  const distribution = site.cdk?.distribution;
+  if (!bucket || !distribution) return;
+  suppress(bucket, {
+    "AwsSolutions-S1":
+      "written only by the deploy (recorded by CloudTrail) and read only through CloudFront; a log bucket per stage would add cost for no new signal",
+  });
+  suppress(distribution, {
+    "AwsSolutions-CFR1": "a public site for any country: no geo restriction",
+    "AwsSolutions-CFR3":
+      "standard logs need an ACL-enabled log bucket; every /api request is in API Gateway's access log and the site is static files",
+    "AwsSolutions-CFR7":
+      "SST 2's StaticSite reads the bucket through an origin access identity; the bucket blocks all public access",
+    ...(settings.waf.mode === "off"
+      ? {
+          "AwsSolutions-CFR2":
+            "WAF is a stage setting (WAF=…), on in production; this stage turned it off",
+        }
+      : {}),
+    ...(settings.domain
+      ? {}
+      : {
+          "AwsSolutions-CFR4":
+            "the default *.cloudfront.net certificate cannot set a minimum TLS version; a custom domain gets TLSv1.2_2021",
+        }),
+  });
+  // SST creates the upload policy in a deferred task (at `app.finish()`), after this constructor.
+  useDeferredTasks().add(async () => {
+    const uploader = site.node.tryFindChild("S3UploaderPolicy");
+    if (!uploader) return;
+    const { account, region } = Stack.of(site);
+    suppress(
+      uploader,
+      {
+        "AwsSolutions-IAM5":
+          "SST's site upload: its custom-resource handler writes any object of the site bucket and reads the staged assets",
+      },
+      {
+        appliesTo: {
+          "AwsSolutions-IAM5": [
+            `Resource::${arnFinding(bucket)}/*`,
+            `Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${account}-${region}/*`,
+          ],
+        },
+      },
+    );
+  });
 }
 
 /** Settings that need the public origin are added once the distribution exists. */
@@ -235,11 +362,17 @@ function originSecretsOf(
   stage: string,
   generation: number,
 ): { current: string; next: string } {
-  const reference = (of: number) =>
-    new Secret(stack, `OriginVerifySecret${of}`, {
+  const reference = (of: number) => {
+    const secret = new Secret(stack, `OriginVerifySecret${of}`, {
       description: `${stage}: ${ORIGIN_VERIFY_HEADER} value of generation ${of}`,
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
-    }).secretValue.unsafeUnwrap();
+    });
+    suppress(secret, {
+      "AwsSolutions-SMG4":
+        "rotated by generation (ORIGIN_SECRET_GENERATION, docs/security.md): CloudFront and the auth function must switch together, which a rotation Lambda cannot do",
+    });
+    return secret.secretValue.unsafeUnwrap();
+  };
   return { current: reference(generation), next: reference(generation + 1) };
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { App, getStack, type Stack } from "sst/constructs";
-import { initProject } from "sst/project.js";
+import { initProject, useProject } from "sst/project.js";
 import config, { APP_NAME } from "../sst.config";
 import { AppStack } from "./app-stack";
 import { STAGE_SETTING_VARIABLES } from "./stage-settings";
@@ -29,9 +29,16 @@ export async function constructApp(
   stage: string,
   settings: Partial<Record<StageSettingVariable, string>> = {},
   region: string = TEST_REGION,
+  /** SST's work folder (site build, bundles), for a suite that synthesizes beside another one. */
+  outDirectory?: string,
 ): Promise<{ app: App; stack: Stack }> {
   if (process.env.NODE_ENV !== "test") throw new Error("the offline synth needs NODE_ENV=test");
   await initProject({ stage, region });
+  if (outDirectory) {
+    const { paths } = useProject();
+    paths.out = outDirectory;
+    paths.artifacts = join(outDirectory, "artifacts");
+  }
   // Exactly the given stage settings: nothing from the shell or an .env file leaks into the test.
   for (const name of STAGE_SETTING_VARIABLES) {
     const value = settings[name];
