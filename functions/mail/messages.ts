@@ -103,17 +103,24 @@ function renderText(content: MailContent, url: string): string {
   ].join("\n");
 }
 
-function renderHtml(content: MailContent, url: string): string {
-  const paragraph = (text: string, style = PARAGRAPH) =>
-    `<p style="${style}">${escapeHtml(text)}</p>`;
-  const href = escapeHtml(url);
+/** The opening lines of an HTML document up to its title, the title escaped. */
+export function htmlDocumentStart(title: string): string[] {
   return [
     "<!doctype html>",
     '<html lang="en">',
     "<head>",
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(content.subject)}</title>`,
+    `<title>${escapeHtml(title)}</title>`,
+  ];
+}
+
+function renderHtml(content: MailContent, url: string): string {
+  const paragraph = (text: string, style = PARAGRAPH) =>
+    `<p style="${style}">${escapeHtml(text)}</p>`;
+  const href = escapeHtml(url);
+  return [
+    ...htmlDocumentStart(content.subject),
     "</head>",
     `<body style="margin:0;padding:24px;background:#f4f5f7;color:#1f2328;${FONT}">`,
     '<div style="max-width:560px;margin:0 auto;padding:32px;background:#ffffff;border-radius:8px">',

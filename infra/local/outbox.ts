@@ -9,7 +9,7 @@ import {
   parseMailbox,
 } from "../../functions/mail/mail-address";
 import type { MailSender, OutgoingMail } from "../../functions/mail/mail-port";
-import { escapeHtml } from "../../functions/mail/messages";
+import { escapeHtml, htmlDocumentStart } from "../../functions/mail/messages";
 
 /**
  * The local stack's mail adapter: every message becomes an RFC 5322 `.eml` file under
@@ -328,12 +328,7 @@ export function renderOutboxPage(messages: OutboxMessage[]): string {
     ].join("\n");
   });
   return [
-    "<!doctype html>",
-    '<html lang="en">',
-    "<head>",
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>Local outbox (${count})</title>`,
+    ...htmlDocumentStart(`Local outbox (${count})`),
     `<style>${PAGE_STYLE}</style>`,
     "</head>",
     "<body>",
