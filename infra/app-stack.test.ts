@@ -257,11 +257,11 @@ describe("JWT authorizer and routes", () => {
 
 describe("functions", () => {
   it.each(LAMBDAS)(
-    "%s: nodejs22.x on arm64, sized, own log group with retention, no X-Ray",
+    "%s: nodejs24.x on arm64, sized, own log group with retention, no X-Ray",
     (name) => {
       const fn = props(resources[lambdaLogicalId(name)] as TemplateResource);
       expect(fn).toMatchObject({
-        Runtime: "nodejs22.x",
+        Runtime: "nodejs24.x",
         Architectures: ["arm64"],
         Handler: FUNCTION_ENTRIES[name].replace(/\.ts$/, ".handler"),
         MemorySize: LAMBDA_SIZING[name].memorySize,

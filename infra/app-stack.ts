@@ -41,6 +41,7 @@ import {
   FUNCTION_CONFIGS,
   FUNCTION_ENTRIES,
   LAMBDA_BUNDLE_EXTERNALS,
+  LAMBDA_RUNTIME,
   LAMBDA_SIZING,
   type LambdaName,
   MIGRATIONS_BUNDLE_PATH,
@@ -111,7 +112,7 @@ export function AppStack({ stack, app }: StackContext) {
     const { memorySize, timeout } = LAMBDA_SIZING[name];
     const fn = new SstFunction(stack, lambdaId(name), {
       handler: FUNCTION_ENTRIES[name].replace(/\.ts$/, ".handler"),
-      runtime: "nodejs22.x",
+      runtime: LAMBDA_RUNTIME,
       architecture: "arm_64",
       memorySize,
       timeout,
@@ -132,11 +133,7 @@ export function AppStack({ stack, app }: StackContext) {
       bind: secretsOf(name),
       environment: { NODE_OPTIONS: "--enable-source-maps", ...extra.environment },
     });
-    suppress(fn, {
-      ...FUNCTION_REASONS,
-      "AwsSolutions-L1": RUNTIME_REASON,
-      "Serverless-LambdaLatestVersion": RUNTIME_REASON,
-    });
+    suppress(fn, FUNCTION_REASONS);
     if (fn.role) suppressBasicExecution(fn.role, "the function's role");
     return fn;
   };
@@ -231,10 +228,6 @@ export function AppStack({ stack, app }: StackContext) {
   stack.addOutputs({ SiteUrl: origin, ApiUrl: api.url });
   return { api, site, functions: { ...functions, authorizer, migrate }, migrations, settings };
 }
-
-/** Why the functions stay on nodejs22.x although cdk-nag wants the newest runtime. */
-const RUNTIME_REASON =
-  "nodejs22.x is a maintained Node.js LTS runtime on Lambda; moving to a newer one is its own tested change, not a lint fix";
 
 function suppressBasicExecution(role: IConstruct, what: string): void {
   suppress(

@@ -63,6 +63,20 @@ function checkApp(app: Parameters<typeof Aspects.of>[0]): Findings {
 /** SST's own work folder for this suite, so its site build never races app-stack.test.ts's. */
 const OUT = resolve(".sst", "cdk-nag");
 
+/**
+ * SST writes each function's real runtime when it builds the bundle; before that the function
+ * carries its placeholder (nodejs22.x). Prod is checked unbuilt, so the two runtime rules are
+ * proven on the test stage, which is built, and only there.
+ */
+const RUNTIME_RULES = ["AwsSolutions-L1", "Serverless-LambdaLatestVersion"];
+
+function unsuppressedBeforeBuild({ unsuppressed }: Findings): string[] {
+  return unsuppressed.filter(
+    (line) =>
+      !RUNTIME_RULES.some((rule) => line.includes(` ${rule} `) && /Function\/Resource:/.test(line)),
+  );
+}
+
 function report(stage: string, { errors, warnings, suppressed }: Findings): void {
   console.log(
     `cdk-nag ${stage}: ${errors} errors, ${warnings} warnings unsuppressed; ${suppressed} suppressed`,
@@ -91,7 +105,7 @@ describe("cdk-nag (AwsSolutions, Serverless)", () => {
     const prod = checkApp(app);
     Template.fromStack(stack);
     report("prod", prod);
-    expect(prod.unsuppressed).toEqual([]);
+    expect(unsuppressedBeforeBuild(prod)).toEqual([]);
   });
 
   it("prod on a custom domain has no unsuppressed finding (CloudFront enforces TLSv1.2 there)", async () => {
@@ -108,6 +122,6 @@ describe("cdk-nag (AwsSolutions, Serverless)", () => {
     const prod = checkApp(app);
     Template.fromStack(stack);
     report("prod with a custom domain", prod);
-    expect(prod.unsuppressed).toEqual([]);
+    expect(unsuppressedBeforeBuild(prod)).toEqual([]);
   });
 });

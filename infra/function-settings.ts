@@ -20,6 +20,15 @@ export const LAMBDA_BUNDLE_EXTERNALS = ["@electric-sql/pglite", "drizzle-orm/pgl
 
 export type LambdaName = keyof typeof FUNCTION_ENTRIES;
 
+/**
+ * Every function's Lambda runtime. CI runs the real bundles under the same Node.js major from the
+ * npm registry (.ci/run, infra/lambda-runtime.test.ts); the toolchain itself needs only Node 20.19.
+ */
+export const LAMBDA_RUNTIME = "nodejs24.x";
+
+/** The Node.js major of LAMBDA_RUNTIME. */
+export const LAMBDA_NODE_MAJOR = Number(/^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME)?.[1]);
+
 /** What each entry parses: infra binds exactly the secrets a config declares. */
 export const FUNCTION_CONFIGS: Record<LambdaName, FunctionConfig<Settings>> = {
   auth: authConfig,

@@ -8,7 +8,7 @@ import { FUNCTION_ENTRIES, LAMBDA_BUNDLE_EXTERNALS } from "../../infra/function-
 
 /**
  * 4. Cold start: every Lambda entry bundled as SST bundles it for this stack (esbuild, ESM with
- *    SST's require/__dirname banner, minified, keepNames, linked source map, node22, platform node),
+ *    SST's require/__dirname banner, minified, keepNames, linked source map, esnext, platform node),
  *    then, in a fresh `node` process per run with only the function's own environment: the time
  *    to import the bundle and the time of its first invocation on a real event. Runs once as
  *    deployed (NODE_OPTIONS=--enable-source-maps, set by infra/app-stack.ts) and once without.
@@ -52,7 +52,7 @@ const mod = await import(process.env.BENCH_BUNDLE_URL);
 const imported = performance.now();
 const answer = await mod.handler(JSON.parse(process.env.BENCH_EVENT), { awsRequestId: "bench", getRemainingTimeInMillis: () => 30000 });
 const invoked = performance.now();
-process.stdout.write("BENCH_RESULT " + JSON.stringify({ importMs: imported - started, firstInvocationMs: invoked - imported, answer }) + "\\n");
+process.stdout.write("BENCH_RESULT " + JSON.stringify({ importMs: imported - started, firstInvocationMs: invoked - imported, answer, nodeVersion: process.version }) + "\\n");
 process.exit(0);
 `;
 
@@ -70,7 +70,8 @@ export async function bundleFunction(
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node22",
+    // SST v2 bundles ESM functions for "esnext" whatever the runtime (sst/runtime/handlers/node.js).
+    target: "esnext",
     mainFields: ["module", "main"],
     banner: { js: SST_ESM_BANNER },
     external: ["sharp", "pg-native", ...LAMBDA_BUNDLE_EXTERNALS],
@@ -82,13 +83,27 @@ export async function bundleFunction(
   return { file, bytes: (await stat(file)).size };
 }
 
-interface ProbeResult {
+export interface ProbeResult {
   importMs: number;
   firstInvocationMs: number;
   answer: unknown;
+  /** process.version of the Node.js that ran the bundle. */
+  nodeVersion: string;
 }
 
-async function probe(file: string, plan: ColdStartPlan, sourceMaps: boolean): Promise<ProbeResult> {
+export interface ProbeOptions {
+  /** As deployed: the functions run with NODE_OPTIONS=--enable-source-maps. */
+  sourceMaps: boolean;
+  /** The Node.js binary to run the bundle on; default the one running this process. */
+  node?: string;
+}
+
+/** One cold start in a fresh process: import the bundle, invoke it once on the plan's event. */
+export async function probe(
+  file: string,
+  plan: ColdStartPlan,
+  { sourceMaps, node = process.execPath }: ProbeOptions,
+): Promise<ProbeResult> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     ...plan.env,
@@ -96,7 +111,7 @@ async function probe(file: string, plan: ColdStartPlan, sourceMaps: boolean): Pr
     BENCH_EVENT: JSON.stringify(plan.event),
     ...(sourceMaps ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
   };
-  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", PROBE], {
+  const { stdout } = await run(node, ["--input-type=module", "-e", PROBE], {
     env,
     cwd: REPOSITORY_ROOT,
     timeout: 60_000,
@@ -121,8 +136,8 @@ export async function benchColdStart(
   const deployed: ProbeResult[] = [];
   const plain: ProbeResult[] = [];
   for (let i = 0; i < options.runs; i++) {
-    deployed.push(await probe(file, plan, true));
-    plain.push(await probe(file, plan, false));
+    deployed.push(await probe(file, plan, { sourceMaps: true }));
+    plain.push(await probe(file, plan, { sourceMaps: false }));
   }
   for (const result of [...deployed, ...plain]) {
     if (!plan.succeeded(result.answer)) {

@@ -9,28 +9,17 @@
  * BENCH_DURATION, BENCH_WARMUP, BENCH_USERS, BENCH_COLD_RUNS, and DATABASE_URL (a PostgreSQL on
  * this machine; default: a fresh database on 127.0.0.1:5432, dropped afterwards).
  */
-import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
-import { authEnvironment } from "../../functions/auth/config";
-import { authorizerEnvironment } from "../../functions/authorizer/config";
 import { isLoopbackHost } from "../../functions/db/local-websocket-pipe";
-import { migrateEnvironment } from "../../functions/migrate/config";
-import { tasksEnvironment } from "../../functions/tasks/config";
-import { requestToGatewayEvent } from "../../infra/local/gateway-event";
 import { createTestDatabase, ENGINES } from "../../infra/testing/database";
 import { type ApiLoadResult, benchApiLoad } from "./api-load-bench";
-import { type AuthFixture, startAuthFixture } from "./auth-fixture";
-import {
-  benchColdStart,
-  type ColdStartPlan,
-  type ColdStartResult,
-  type FunctionName,
-} from "./cold-start-bench";
+import { startAuthFixture } from "./auth-fixture";
+import { benchColdStart, type ColdStartResult } from "./cold-start-bench";
+import { coldStartPlans } from "./cold-start-plans";
 import { bytes, ms, ratio, table, verdict } from "./stats";
 import {
-  authorizerEvent,
   benchAuthorizerHandler,
   benchVerify,
   type HandlerBenchResult,
@@ -89,70 +78,6 @@ async function benchDatabase(): Promise<Database | string> {
   }
   const database = await createTestDatabase("postgres");
   return { url: database.url, label: `fresh ${database.label}`, dispose: () => database.dispose() };
-}
-
-function coldStartPlans(
-  fixture: AuthFixture,
-  databaseUrl: string | undefined,
-): Map<FunctionName, ColdStartPlan> {
-  const plans = new Map<FunctionName, ColdStartPlan>();
-  const isStatus = (status: number) => (answer: unknown) =>
-    (answer as { statusCode?: unknown } | null)?.statusCode === status;
-  plans.set("authorizer", {
-    env: authorizerEnvironment({ origin: fixture.origin, jwksUrl: fixture.jwksUrl }),
-    event: undefined,
-    succeeded: (answer) => (answer as { isAuthorized?: unknown } | null)?.isAuthorized === true,
-  });
-  if (databaseUrl) {
-    plans.set("api", {
-      env: tasksEnvironment({ databaseUrl }),
-      event: undefined,
-      succeeded: isStatus(200),
-    });
-    plans.set("auth", {
-      env: authEnvironment({
-        origin: fixture.origin,
-        secret: randomBytes(32).toString("base64url"),
-        databaseUrl,
-        originSecret: randomBytes(32).toString("base64url"),
-      }),
-      event: undefined,
-      succeeded: isStatus(200),
-    });
-    plans.set("migrate", {
-      env: migrateEnvironment({
-        databaseUrl,
-        migrationsDir: resolve(REPOSITORY_ROOT, "functions/db/migrations"),
-      }),
-      event: {},
-      succeeded: (answer) => typeof (answer as { total?: unknown } | null)?.total === "number",
-    });
-  }
-  return plans;
-}
-
-async function firstEvents(
-  fixture: AuthFixture,
-  plans: Map<FunctionName, ColdStartPlan>,
-): Promise<void> {
-  const authorizer = plans.get("authorizer");
-  if (authorizer) authorizer.event = await authorizerEvent(fixture);
-  const api = plans.get("api");
-  if (api) {
-    // A signed-in user's list: the authorizer context as the gateway passes it, a real query.
-    api.event = await requestToGatewayEvent(new Request(`${fixture.origin}/api/tasks`), {
-      routeKey: "GET /api/tasks",
-      authorizer: { userId: randomUUID(), verifyMs: 0.1 },
-    });
-  }
-  const auth = plans.get("auth");
-  if (auth) {
-    // The JWKS: Better Auth's own path through the database.
-    auth.event = await requestToGatewayEvent(new Request(`${fixture.origin}/api/auth/jwks`), {
-      routeKey: "ANY /api/auth/{proxy+}",
-      pathParameters: { proxy: "jwks" },
-    });
-  }
 }
 
 interface Report {
@@ -369,8 +294,7 @@ async function main(): Promise<void> {
       report.apiLoad = await benchApiLoad({ databaseUrl: database.url, ...settings });
     }
 
-    const plans = coldStartPlans(fixture, database?.url);
-    await firstEvents(fixture, plans);
+    const plans = await coldStartPlans(fixture, database?.url);
     const outDir = resolve(REPOSITORY_ROOT, ".build/bench");
     for (const [name, plan] of plans) {
       step(`4. cold start: ${name}`);
