@@ -6,7 +6,7 @@ import { type AuthFixture, startAuthFixture } from "../load/bench/auth-fixture";
 import { bundleFunction, type FunctionName, probe } from "../load/bench/cold-start-bench";
 import { coldStartPlans } from "../load/bench/cold-start-plans";
 import { FUNCTION_ENTRIES, LAMBDA_NODE_MAJOR, LAMBDA_RUNTIME } from "./function-settings";
-import { createTestDatabase, type TestDatabase } from "./testing/database";
+import { createTestDatabase, ENGINES, type TestDatabase } from "./testing/database";
 
 /**
  * The deployed artifact on its runtime: each function bundled as SST bundles it, run in a fresh
@@ -25,17 +25,21 @@ if (process.env.CI === "true" && !onRuntimeMajor) {
   );
 }
 
-const NAMES = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
+/** Bundles run in their own processes, so only a PostgreSQL server serves the ones with a database. */
+const withServer = ENGINES.includes("postgres");
+const NAMES = (Object.keys(FUNCTION_ENTRIES) as FunctionName[]).filter(
+  (name) => withServer || name === "authorizer",
+);
 const where = onRuntimeMajor ? `Node.js ${LAMBDA_NODE_MAJOR}` : `this Node.js ${process.version}`;
 
 describe(`every Lambda bundle answers a real event on ${where} (${LAMBDA_RUNTIME})`, () => {
   let fixture: AuthFixture;
-  let database: TestDatabase;
+  let database: TestDatabase | undefined;
   let outDir: string;
 
   beforeAll(async () => {
     fixture = await startAuthFixture();
-    database = await createTestDatabase("postgres");
+    if (withServer) database = await createTestDatabase("postgres");
     // Inside the repository: the SDK clients the runtime ships resolve from node_modules here.
     outDir = resolve(import.meta.dirname, "../.build", `lambda-runtime-${randomUUID()}`);
   });
@@ -47,7 +51,7 @@ describe(`every Lambda bundle answers a real event on ${where} (${LAMBDA_RUNTIME
   });
 
   it.each(NAMES)("%s", async (name) => {
-    const plan = (await coldStartPlans(fixture, database.url)).get(name);
+    const plan = (await coldStartPlans(fixture, database?.url)).get(name);
     if (!plan) throw new Error(`no first event for ${name}`);
     const { file } = await bundleFunction(name, outDir);
 
