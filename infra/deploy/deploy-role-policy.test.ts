@@ -34,141 +34,86 @@ const role = (name: string) =>
   `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-${name}-${ACCOUNT}-${REGION}`;
 const TARGET = { app: "auth-jwt-bridge", stage: "prod", region: REGION };
 
+/** One call per action, all made by `source` on `resource`. */
+function calls(source: string, resource: string, ...actions: string[]) {
+  return actions.map((action) => ({ source, call: { action, resource } }));
+}
+
+const DEPLOY = "sst/src/stacks/deploy.ts";
+const BOOTSTRAP_VERSION = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/cdk-bootstrap/hnb659fds/version`;
+const APP_METADATA =
+  "arn:aws:s3:::sstbootstrap-eucentral1a1b2c3d-x9y8z7/appMetadata/app.auth-jwt-bridge/stage.prod.json";
+
 /**
  * Every AWS call `sst deploy` (SST 2.49, aws-cdk toolkit-lib 1.1) makes with the caller's own
  * credentials on a bootstrapped account, and the call our pre-deploy check adds.
  */
 const DEPLOY_CALLS: { call: AccessRequest; source: string }[] = [
-  {
-    // loadCDKStatus and loadSSTStatus: is the account bootstrapped (and recent enough)?
-    source: "sst/src/bootstrap.ts",
-    call: {
-      action: "cloudformation:DescribeStacks",
-      resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/CDKToolkit/1`,
-    },
-  },
-  {
-    source: "sst/src/bootstrap.ts",
-    call: {
-      action: "cloudformation:DescribeStacks",
-      resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/SSTBootstrap/1`,
-    },
-  },
-  // getCloudFormationStack, then createCloudFormationStack or updateCloudFormationStack.
-  {
-    source: "sst/src/stacks/deploy.ts",
-    call: { action: "cloudformation:DescribeStacks", resource: APP_STACK },
-  },
-  {
-    source: "sst/src/stacks/deploy.ts",
-    call: { action: "cloudformation:CreateStack", resource: APP_STACK },
-  },
-  {
-    source: "sst/src/stacks/deploy.ts",
-    call: { action: "cloudformation:UpdateStack", resource: APP_STACK },
-  },
+  // loadCDKStatus and loadSSTStatus: is the account bootstrapped (and recent enough)?
+  ...["CDKToolkit", "SSTBootstrap"].flatMap((stack) =>
+    calls(
+      "sst/src/bootstrap.ts",
+      `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${stack}/1`,
+      "cloudformation:DescribeStacks",
+    ),
+  ),
+  // getCloudFormationStack, then createCloudFormationStack or updateCloudFormationStack;
   // deleteCloudFormationStack: a stack in ROLLBACK_COMPLETE (failed first deploy) is deleted first.
-  {
-    source: "sst/src/stacks/deploy.ts",
-    call: { action: "cloudformation:DeleteStack", resource: APP_STACK },
-  },
+  ...calls(
+    DEPLOY,
+    APP_STACK,
+    "cloudformation:DescribeStacks",
+    "cloudformation:CreateStack",
+    "cloudformation:UpdateStack",
+    "cloudformation:DeleteStack",
+  ),
   // listImports, from addInUseExports, for exports the new template drops.
-  {
-    source: "sst/src/stacks/deploy.ts",
-    call: { action: "cloudformation:ListImports", resource: "*" },
-  },
+  ...calls(DEPLOY, "*", "cloudformation:ListImports"),
   // Stack tags sst:app and sst:stage (App.finish) go into CreateStack/UpdateStack's Tags.
-  {
-    source: "sst/src/constructs/App.ts",
-    call: { action: "cloudformation:TagResource", resource: APP_STACK },
-  },
+  ...calls("sst/src/constructs/App.ts", APP_STACK, "cloudformation:TagResource"),
   // monitor: polls DescribeStacks, DescribeStackResources and DescribeStackEvents until final.
-  {
-    source: "sst/src/stacks/monitor.ts",
-    call: { action: "cloudformation:DescribeStackResources", resource: APP_STACK },
-  },
-  {
-    source: "sst/src/stacks/monitor.ts",
-    call: { action: "cloudformation:DescribeStackEvents", resource: APP_STACK },
-  },
+  ...calls(
+    "sst/src/stacks/monitor.ts",
+    APP_STACK,
+    "cloudformation:DescribeStackResources",
+    "cloudformation:DescribeStackEvents",
+  ),
   {
     // buildCloudFormationStackParams: RoleARN is the CDK execution role.
-    source: "sst/src/stacks/deploy.ts",
+    source: DEPLOY,
     call: {
       action: "iam:PassRole",
       resource: role("cfn-exec-role"),
       context: { "iam:PassedToService": "cloudformation.amazonaws.com" },
     },
   },
-  // createCdkDeployments → toolkit-lib Deployments: accessStackForMutableStackOperations.
-  {
-    source: "sst/src/stacks/deploy.ts",
-    call: { action: "sts:AssumeRole", resource: role("deploy-role") },
-  },
+  // createCdkDeployments → toolkit-lib Deployments: accessStackForMutableStackOperations;
   // buildAndPublishAssets → cdk-assets publishes files (and images) with the publishing roles.
-  {
-    source: "sst/src/stacks/deploy.ts",
-    call: { action: "sts:AssumeRole", resource: role("file-publishing-role") },
-  },
-  {
-    source: "sst/src/stacks/deploy.ts",
-    call: { action: "sts:AssumeRole", resource: role("image-publishing-role") },
-  },
+  ...["deploy-role", "file-publishing-role", "image-publishing-role"].flatMap((name) =>
+    calls(DEPLOY, role(name), "sts:AssumeRole"),
+  ),
   // provideContextValues: HostedZone.fromLookup (SITE_DOMAIN) runs with the lookup role.
-  {
-    source: "sst/src/stacks/synth.ts",
-    call: { action: "sts:AssumeRole", resource: role("lookup-role") },
-  },
-  {
-    // toolkit-lib's validateVersion reads it; CloudFormation resolves the template's
-    // BootstrapVersion parameter with GetParameters as the caller of CreateStack/UpdateStack.
-    source: "sst/src/stacks/deploy.ts",
-    call: {
-      action: "ssm:GetParameter",
-      resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/cdk-bootstrap/hnb659fds/version`,
-    },
-  },
-  {
-    source: "sst/src/stacks/deploy.ts",
-    call: {
-      action: "ssm:GetParameters",
-      resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/cdk-bootstrap/hnb659fds/version`,
-    },
-  },
-  {
-    // TemplateURL points into the CDK assets bucket; CloudFormation fetches it as the caller.
-    source: "sst/src/stacks/deploy.ts",
-    call: {
-      action: "s3:GetObject",
-      resource: `arn:aws:s3:::cdk-hnb659fds-assets-${ACCOUNT}-${REGION}/0123abcd.json`,
-    },
-  },
+  ...calls("sst/src/stacks/synth.ts", role("lookup-role"), "sts:AssumeRole"),
+  // toolkit-lib's validateVersion reads it; CloudFormation resolves the template's
+  // BootstrapVersion parameter with GetParameters as the caller of CreateStack/UpdateStack.
+  ...calls(DEPLOY, BOOTSTRAP_VERSION, "ssm:GetParameter", "ssm:GetParameters"),
+  // TemplateURL points into the CDK assets bucket; CloudFormation fetches it as the caller.
+  ...calls(
+    DEPLOY,
+    `arn:aws:s3:::cdk-hnb659fds-assets-${ACCOUNT}-${REGION}/0123abcd.json`,
+    "s3:GetObject",
+  ),
   // useAppMetadata / saveAppMetadata: the stage's mode ("deploy" vs "dev") in the SST bucket.
-  {
-    source: "sst/src/stacks/app-metadata.ts",
-    call: {
-      action: "s3:GetObject",
-      resource:
-        "arn:aws:s3:::sstbootstrap-eucentral1a1b2c3d-x9y8z7/appMetadata/app.auth-jwt-bridge/stage.prod.json",
-    },
-  },
-  {
-    source: "sst/src/stacks/app-metadata.ts",
-    call: {
-      action: "s3:PutObject",
-      resource:
-        "arn:aws:s3:::sstbootstrap-eucentral1a1b2c3d-x9y8z7/appMetadata/app.auth-jwt-bridge/stage.prod.json",
-    },
-  },
+  ...calls("sst/src/stacks/app-metadata.ts", APP_METADATA, "s3:GetObject", "s3:PutObject"),
   // checkStageSecrets: the stage's secrets, then the fallbacks, without decryption.
   ...STAGE_SECRETS.flatMap((name) =>
-    [secretParameterName(TARGET, name), fallbackParameterName(TARGET, name)].map((parameter) => ({
-      source: "infra/deploy/check-secrets.ts",
-      call: {
-        action: "ssm:GetParameters",
-        resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${parameter}`,
-      },
-    })),
+    [secretParameterName(TARGET, name), fallbackParameterName(TARGET, name)].flatMap((parameter) =>
+      calls(
+        "infra/deploy/check-secrets.ts",
+        `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${parameter}`,
+        "ssm:GetParameters",
+      ),
+    ),
   ),
 ];
 
