@@ -47,6 +47,7 @@ import {
   MIGRATIONS_BUNDLE_PATH,
   MIGRATIONS_SOURCE,
 } from "./function-settings";
+import { createMonitoring } from "./monitoring";
 import { arnFinding, FUNCTION_REASONS, LAMBDA_BASIC_EXECUTION, suppress } from "./nag-suppressions";
 import { createResponseHeadersPolicies } from "./response-headers-policies";
 import { ROUTES } from "./routes";
@@ -225,8 +226,20 @@ export function AppStack({ stack, app }: StackContext) {
     authorizerEnvironment({ origin, jwksUrl: `${api.url}/api/auth/jwks` }),
   );
 
-  stack.addOutputs({ SiteUrl: origin, ApiUrl: api.url });
-  return { api, site, functions: { ...functions, authorizer, migrate }, migrations, settings };
+  const monitored = { ...functions, authorizer, migrate };
+  const monitoring = createMonitoring(stack, {
+    functions: {
+      auth: { fn: functions.auth, logGroup: functions.auth.logGroup },
+      api: { fn: functions.api, logGroup: functions.api.logGroup },
+      authorizer: { fn: authorizer, logGroup: authorizer.logGroup },
+      migrate: { fn: migrate, logGroup: migrate.logGroup },
+    },
+    httpApi: api.cdk.httpApi,
+    ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
+  });
+
+  stack.addOutputs({ SiteUrl: origin, ApiUrl: api.url, AlarmTopicArn: monitoring.topic.topicArn });
+  return { api, site, functions: monitored, migrations, monitoring, settings };
 }
 
 function suppressBasicExecution(role: IConstruct, what: string): void {

@@ -20,6 +20,8 @@ export interface StageSettings {
   originSecretGeneration: number;
   /** AWS WAF on the distribution, so one client cannot use up the stage-wide API throttle. */
   waf: WafSetting;
+  /** Subscribed to the stage's alarm topic by e-mail (AWS sends a confirmation mail first). */
+  alarmEmail?: string;
 }
 
 export type WafSetting =
@@ -56,6 +58,7 @@ export const STAGE_SETTING_VARIABLES = [
   "WAF",
   "WAF_RATE_LIMIT",
   "WAF_WEB_ACL_ARN",
+  "ALARM_EMAIL",
 ] as const;
 
 const DEFAULT_THROTTLE = {
@@ -91,6 +94,13 @@ export function stageSettings(stage: string, env: Environment): StageSettings {
   };
   const domain = siteDomain(env);
   if (domain) settings.domain = domain;
+  const alarmEmail = env.ALARM_EMAIL?.trim();
+  if (alarmEmail) {
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail) || alarmEmail.length > 254) {
+      throw new Error(`ALARM_EMAIL must be one e-mail address, got "${alarmEmail}"`);
+    }
+    settings.alarmEmail = alarmEmail;
+  }
   return settings;
 }
 
