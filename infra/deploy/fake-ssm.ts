@@ -13,6 +13,8 @@ export interface FakeSsm {
   requests: RecordedRequest[];
   /** Parameter names that exist; GetParameters reports every other asked name as invalid. */
   parameters: Set<string>;
+  /** Parameters that exist with a value, answered as is when the call asks WithDecryption. */
+  values: Map<string, string>;
   /** When set, every call answers with this AWS JSON error instead. */
   failWith?: { status: number; type: string; message: string };
   close(): Promise<void>;
@@ -28,6 +30,7 @@ export async function startFakeSsm(): Promise<FakeSsm> {
     endpoint: "",
     requests: [],
     parameters: new Set(),
+    values: new Map(),
     close: () => new Promise((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
   };
   const server: Server = createServer((request, response) => {
@@ -55,18 +58,20 @@ export async function startFakeSsm(): Promise<FakeSsm> {
         );
         return;
       }
-      const names = (body as { Names?: string[] }).Names ?? [];
+      const { Names: names = [], WithDecryption: decrypt = false } = body as {
+        Names?: string[];
+        WithDecryption?: boolean;
+      };
+      const exists = (name: string) => fake.parameters.has(name) || fake.values.has(name);
       response.end(
         JSON.stringify({
-          Parameters: names
-            .filter((name) => fake.parameters.has(name))
-            .map((name) => ({
-              Name: name,
-              Type: "SecureString",
-              Value: "AQICAH-ciphertext",
-              Version: 1,
-            })),
-          InvalidParameters: names.filter((name) => !fake.parameters.has(name)),
+          Parameters: names.filter(exists).map((name) => ({
+            Name: name,
+            Type: "SecureString",
+            Value: (decrypt && fake.values.get(name)) || "AQICAH-ciphertext",
+            Version: 1,
+          })),
+          InvalidParameters: names.filter((name) => !exists(name)),
         }),
       );
     });
