@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { STAGE_SECRETS } from "../secrets";
+import { STAGE_SETTING_VARIABLES } from "../stage-settings";
 import {
   fallbackParameterName,
   SECRETS_CHECK_POLICY_SID,
@@ -327,5 +328,61 @@ describe("the deploy workflow", () => {
     const runs = deploy.steps.map((step) => step.run ?? "");
     expect(runs.some((run) => /npm run deploy -- --stage "\$STAGE"/.test(run))).toBe(true);
     expect(runs.some((run) => /sst deploy/.test(run))).toBe(false);
+  });
+
+  it("passes every stage setting from the environment's variables, under its own name", () => {
+    const step = deploy.steps.find((s) => /npm run deploy/.test(s.run ?? ""));
+    expect(Object.keys(step?.env ?? {}).sort()).toEqual([...STAGE_SETTING_VARIABLES].sort());
+    for (const [name, value] of Object.entries(step?.env ?? {}))
+      expect(value).toBe(`\${{ vars.${name} }}`);
+  });
+});
+
+describe("the optional preview workflow: a stage and a Neon branch per pull request", () => {
+  const source = readFileSync(
+    fileURLToPath(new URL("../../.github/workflows/preview.yml", import.meta.url)),
+    "utf8",
+  );
+  const workflow = parse(source) as {
+    jobs: Record<
+      "deploy" | "remove",
+      { if: string; env: Record<string, string>; steps: WorkflowStep[] }
+    >;
+  };
+  const { deploy, remove } = workflow.jobs;
+  const step = (job: typeof deploy, action: string) => {
+    const found = job.steps.find((s) => s.uses?.startsWith(action));
+    if (!found) throw new Error(`no ${action} step`);
+    return found;
+  };
+
+  it("does nothing until NEON_PROJECT_ID is set, and removes only on close", () => {
+    expect(deploy.if).toBe("vars.NEON_PROJECT_ID != '' && github.event.action != 'closed'");
+    expect(remove.if).toBe("vars.NEON_PROJECT_ID != '' && github.event.action == 'closed'");
+  });
+
+  it("creates and deletes the same branch, and the stage is named after the PR in both jobs", () => {
+    const created = step(deploy, "neondatabase/create-branch-action@").with?.branch_name;
+    const deleted = step(remove, "neondatabase/delete-branch-action@").with?.branch;
+    expect(created).toBe(deleted);
+    expect(created).toContain("github.event.number");
+    expect(deploy.env.STAGE).toBe(remove.env.STAGE);
+  });
+
+  it("deploys through npm run deploy on the pooled URL, removes the stage before the branch", () => {
+    const runs = deploy.steps.map((s) => s.run ?? "");
+    expect(runs.some((run) => /npm run deploy -- --stage "\$STAGE"/.test(run))).toBe(true);
+    expect(source).toContain("steps.neon.outputs.db_url_with_pooler");
+    const order = remove.steps.map((s) => s.uses ?? s.run ?? "");
+    const removed = order.findIndex((text) => text.includes("npx sst remove"));
+    const branchDeleted = order.findIndex((text) => text.startsWith("neondatabase/delete-branch"));
+    expect(removed).toBeGreaterThan(-1);
+    expect(branchDeleted).toBeGreaterThan(removed);
+  });
+
+  it("passes only stage settings the stack knows", () => {
+    const deployStep = deploy.steps.find((s) => /npm run deploy/.test(s.run ?? ""));
+    for (const name of Object.keys(deployStep?.env ?? {}))
+      expect(STAGE_SETTING_VARIABLES).toContain(name);
   });
 });
