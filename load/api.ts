@@ -9,14 +9,7 @@ import { check } from "k6";
 import exec from "k6/execution";
 import http from "k6/http";
 import type { Options } from "k6/options";
-import {
-  API_URL,
-  arrivalRateVus,
-  readBoolean,
-  readDuration,
-  readNumber,
-  SUMMARY_TREND_STATS,
-} from "./lib/config.ts";
+import { API_URL, arrivalRateVus, readDuration, readNumber } from "./lib/config.ts";
 import { jsonObject } from "./lib/http-helpers.ts";
 import {
   createBody,
@@ -29,55 +22,35 @@ import {
   pickOperation,
   updateBody,
 } from "./lib/mix.ts";
+import { openLoopOptions, type UsersData, usersLifecycle } from "./lib/scenario.ts";
 import { summaryHandler } from "./lib/summary.ts";
-import { bearerFor, createUsers, deleteUsers, type LoadUser } from "./lib/users.ts";
+import { bearerFor } from "./lib/users.ts";
 
 /** Requests per second (one request per iteration). */
 const RATE = readNumber("RATE", 40, { min: 1, integer: true });
 const DURATION = readDuration("DURATION", "50s");
 const USERS = readNumber("USERS", 20, { min: 1, max: 1000, integer: true });
-const KEEP_USERS = readBoolean("KEEP_USERS", false);
 
 const endpointThresholds: Record<string, string[]> = {};
 for (const op of OPERATIONS) {
   endpointThresholds[`http_req_duration{endpoint:${op}}`] = ["p(95)<100", "p(99)<250"];
 }
 
-export const options: Options = {
-  scenarios: {
-    api: {
-      executor: "constant-arrival-rate",
-      rate: RATE,
-      timeUnit: "1s",
-      duration: DURATION,
-      // One VU per user at least: each VU acts as one user, so every user is exercised.
-      ...arrivalRateVus(RATE, USERS),
-      gracefulStop: "10s",
-    },
-  },
-  thresholds: {
-    ...endpointThresholds,
-    http_req_failed: ["rate<0.01"],
-    checks: ["rate>0.99"],
-  },
-  setupTimeout: readDuration("SETUP_TIMEOUT", "5m"),
-  teardownTimeout: readDuration("TEARDOWN_TIMEOUT", "5m"),
-  summaryTrendStats: SUMMARY_TREND_STATS,
-};
+export const options: Options = openLoopOptions("api", {
+  rate: RATE,
+  duration: DURATION,
+  // One VU per user at least: each VU acts as one user, so every user is exercised.
+  vus: arrivalRateVus(RATE, USERS),
+  thresholds: endpointThresholds,
+});
 
-interface SetupData {
-  users: LoadUser[];
-}
-
-export function setup(): SetupData {
-  return { users: createUsers(USERS) };
-}
+export const { setup, teardown } = usersLifecycle(USERS);
 
 /** The tasks this VU created and still holds: it only ever reads, edits or deletes its own. */
 const ownTasks: string[] = [];
 let sequence = 0;
 
-export default function (data: SetupData): void {
+export default function (data: UsersData): void {
   const user = data.users[(exec.vu.idInTest - 1) % data.users.length];
   if (!user) throw new Error("setup created no users");
   const op: Operation = operationFor(pickOperation(Math.random()), ownTasks.length);
@@ -131,11 +104,6 @@ export default function (data: SetupData): void {
       break;
     }
   }
-}
-
-/** Removes this run's users and, by cascade, their tasks (KEEP_USERS=true leaves them). */
-export function teardown(data: SetupData): void {
-  if (!KEEP_USERS) deleteUsers(data.users);
 }
 
 export const handleSummary = summaryHandler("api");

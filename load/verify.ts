@@ -18,25 +18,18 @@ import exec from "k6/execution";
 import http from "k6/http";
 import { Trend } from "k6/metrics";
 import type { Options } from "k6/options";
-import {
-  API_URL,
-  arrivalRateVus,
-  readBoolean,
-  readDuration,
-  readNumber,
-  SUMMARY_TREND_STATS,
-} from "./lib/config.ts";
+import { API_URL, arrivalRateVus, readBoolean, readDuration, readNumber } from "./lib/config.ts";
 import { header } from "./lib/http-helpers.ts";
+import { openLoopOptions, type UsersData, usersLifecycle } from "./lib/scenario.ts";
 import { serverTimingDuration } from "./lib/server-timing.ts";
 import { summaryHandler } from "./lib/summary.ts";
-import { bearerFor, createUsers, deleteUsers, type LoadUser, requestToken } from "./lib/users.ts";
+import { bearerFor, type LoadUser, requestToken } from "./lib/users.ts";
 
 /** Authenticated requests per second. */
 const RATE = readNumber("RATE", 20, { min: 1, integer: true });
 const DURATION = readDuration("DURATION", "50s");
 const USERS = readNumber("USERS", 30, { min: 1, max: 1000, integer: true });
 const FRESH_TOKENS = readBoolean("FRESH_TOKENS", true);
-const KEEP_USERS = readBoolean("KEEP_USERS", false);
 if (FRESH_TOKENS && USERS < RATE) {
   // Tokens carry a second-resolution `iat`: a user minting twice in a second gets the same token,
   // and the gateway would answer the second request from its cache.
@@ -47,34 +40,14 @@ if (FRESH_TOKENS && USERS < RATE) {
 
 const verifyMs = new Trend("verify_ms", true);
 
-export const options: Options = {
-  scenarios: {
-    verify: {
-      executor: "constant-arrival-rate",
-      rate: RATE,
-      timeUnit: "1s",
-      duration: DURATION,
-      ...arrivalRateVus(RATE),
-      gracefulStop: "10s",
-    },
-  },
-  thresholds: {
-    verify_ms: ["p(99)<5"],
-    http_req_failed: ["rate<0.01"],
-    checks: ["rate>0.99"],
-  },
-  setupTimeout: readDuration("SETUP_TIMEOUT", "5m"),
-  teardownTimeout: readDuration("TEARDOWN_TIMEOUT", "5m"),
-  summaryTrendStats: SUMMARY_TREND_STATS,
-};
+export const options: Options = openLoopOptions("verify", {
+  rate: RATE,
+  duration: DURATION,
+  vus: arrivalRateVus(RATE),
+  thresholds: { verify_ms: ["p(99)<5"] },
+});
 
-interface SetupData {
-  users: LoadUser[];
-}
-
-export function setup(): SetupData {
-  return { users: createUsers(USERS) };
-}
+export const { setup, teardown } = usersLifecycle(USERS);
 
 function authorizationFor(users: LoadUser[]): string | undefined {
   if (!FRESH_TOKENS) {
@@ -88,7 +61,7 @@ function authorizationFor(users: LoadUser[]): string | undefined {
   return token ? `Bearer ${token}` : undefined;
 }
 
-export default function (data: SetupData): void {
+export default function (data: UsersData): void {
   const authorization = authorizationFor(data.users);
   if (!authorization) return;
   const response = http.get(`${API_URL}/tasks?limit=1`, {
@@ -101,11 +74,6 @@ export default function (data: SetupData): void {
     "verify: Server-Timing carries verify;dur": () => duration !== undefined,
   });
   if (duration !== undefined) verifyMs.add(duration);
-}
-
-/** Removes this run's users (KEEP_USERS=true leaves them, e.g. to inspect a failure). */
-export function teardown(data: SetupData): void {
-  if (!KEEP_USERS) deleteUsers(data.users);
 }
 
 export const handleSummary = summaryHandler("verify");
