@@ -1,5 +1,3 @@
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthorizerHandler } from "../functions/authorizer/create-handler";
@@ -9,6 +7,7 @@ import { ALARM_THRESHOLDS, logMetricsNamespace } from "./monitoring";
 import { constructApp } from "./synthesize";
 import { authorizerEvent } from "./testing/gateway-events";
 import { captureLogs, startLogCapture } from "./testing/logs";
+import { closedPort } from "./testing/ports";
 import { createGatewayClient } from "./testing/tasks-client";
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
@@ -62,14 +61,6 @@ function matchesFilter(pattern: string, line: string): boolean {
     const [, field = "", text, number] = parsed;
     return text === undefined ? event[field] === Number(number) : event[field] === text;
   });
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe("alarms, topic and dashboard of a stage", () => {

@@ -1,5 +1,3 @@
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
 import { sql } from "drizzle-orm";
 import { handle, type LambdaEvent } from "hono/aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -7,6 +5,7 @@ import { gatewayResultToResponse, requestToGatewayEvent } from "../../infra/loca
 import { createTestDatabase } from "../../infra/testing/database";
 import { describeEachEngine } from "../../infra/testing/database-suite";
 import { captureLogs } from "../../infra/testing/logs";
+import { closedPort } from "../../infra/testing/ports";
 import { countTasks, insertUser, taskRows } from "../../infra/testing/table-rows";
 import { createGatewayClient, type GatewayClient } from "../../infra/testing/tasks-client";
 import { type Database, type DatabaseHandle, openDatabase } from "../db/database";
@@ -19,14 +18,6 @@ const TOKEN = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbm
 /** Everything the functions log while `run` executes, as one text. */
 async function loggedText(run: () => Promise<unknown>): Promise<string> {
   return (await captureLogs(run)).lines.join("\n");
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A JSON body of exactly `size` bytes (padded with insignificant whitespace). */

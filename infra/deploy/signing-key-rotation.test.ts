@@ -1,14 +1,7 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
+import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  accessToken,
-  createTestAuth,
-  signUp,
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  uniqueEmail,
-} from "../testing/auth";
+import { accessToken, createTestAuth, signUp, uniqueEmail } from "../testing/auth";
 import { describeEachEngine } from "../testing/database-suite";
 import { fallbackParameterName, secretParameterName } from "./check-secrets";
 import { type FakeSsm, startFakeSsm } from "./fake-ssm";
@@ -16,28 +9,15 @@ import { rotateStageSigningKeys } from "./signing-key-rotation";
 import { readStageSecret } from "./stage-secret-value";
 
 describeEachEngine("npm run keys:rotate on %s", { openedByUrl: true }, (database) => {
-  it("new tokens use a new key; tokens signed before keep verifying; nobody is signed out", async () => {
+  // What a retired key still does (published, verifying old tokens): signing-key-rotation.test.ts
+  // in functions/auth. Here: the command reaches the stage's database and retires its live key.
+  it("retires the live key, so the next token is signed with a new one", async () => {
     const call = createTestAuth(database).caller();
     const { cookie } = await signUp(call, uniqueEmail("keys-rotate"));
-    const before = await accessToken(call, cookie);
+    const { kid } = decodeProtectedHeader(await accessToken(call, cookie));
 
-    const { retired } = await rotateStageSigningKeys(database.url);
-
-    expect(retired).toEqual([decodeProtectedHeader(before).kid]);
-    const after = await accessToken(call, cookie);
-    expect(decodeProtectedHeader(after).kid).not.toBe(decodeProtectedHeader(before).kid);
-    const published = (await (await call("GET", "/jwks")).json()) as JSONWebKeySet;
-    expect(published.keys.map((key) => key.kid).sort()).toEqual(
-      [decodeProtectedHeader(before).kid, decodeProtectedHeader(after).kid].sort(),
-    );
-    for (const token of [before, after]) {
-      await expect(
-        jwtVerify(token, createLocalJWKSet(published), {
-          issuer: TEST_ISSUER,
-          audience: TEST_AUDIENCE,
-        }),
-      ).resolves.toBeDefined();
-    }
+    expect(await rotateStageSigningKeys(database.url)).toEqual({ retired: [kid] });
+    expect(decodeProtectedHeader(await accessToken(call, cookie)).kid).not.toBe(kid);
   });
 });
 
@@ -64,14 +44,11 @@ describe("the stage's DATABASE_URL read from SSM with the operator's credentials
     ssm.values.set(secretParameterName(target, "DATABASE_URL"), "postgres://stage");
     ssm.values.set(fallbackParameterName(target, "DATABASE_URL"), "postgres://fallback");
     expect(await readStageSecret(client, target, "DATABASE_URL")).toBe("postgres://stage");
+    const names = ["prod", ".fallback"].map(
+      (s) => `/sst/auth-jwt-bridge/${s}/Secret/DATABASE_URL/value`,
+    );
     expect(ssm.requests.map((request) => request.body)).toEqual([
-      {
-        Names: [
-          "/sst/auth-jwt-bridge/prod/Secret/DATABASE_URL/value",
-          "/sst/auth-jwt-bridge/.fallback/Secret/DATABASE_URL/value",
-        ],
-        WithDecryption: true,
-      },
+      { Names: names, WithDecryption: true },
     ]);
   });
 
