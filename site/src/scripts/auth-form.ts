@@ -1,6 +1,9 @@
-/** What the sign-in and sign-up pages share: field wiring, error placement, busy state. */
+/**
+ * What every account form shares (AuthForm.astro + Field.astro): finding its parts, checks as you
+ * type, one submit path with a busy button, and the server's complaint put next to its field.
+ */
 import { type AuthFailure, authClient } from "./auth-client";
-import { type AuthAction, describeAuthFailure } from "./auth-errors";
+import { type AuthAction, type AuthField, describeAuthFailure } from "./auth-errors";
 import {
   type Control,
   clearFieldError,
@@ -13,51 +16,101 @@ import {
   validateAsYouGo,
 } from "./form-fields";
 import { leaveTo, PATHS } from "./navigation";
-import { checkEmail, checkPassword } from "./validation";
 
-export interface AuthFormParts {
+export type { Control } from "./form-fields";
+export { control, requireElement, setMessage } from "./form-fields";
+
+export interface FormShell {
   form: HTMLFormElement;
-  email: Control;
-  password: Control;
   submit: HTMLButtonElement;
   formError: HTMLElement;
 }
 
-export function wireAuthForm(formId: string, passwordPurpose: "new" | "existing"): AuthFormParts {
+/** One field and the check that decides whether it is ready to send. */
+export interface CheckedField {
+  input: Control;
+  check: () => string | null;
+}
+
+export function formShell(formId: string): FormShell {
   const form = requireElement(document, `#${formId}`, HTMLFormElement);
-  const email = control(form, "email");
-  const password = control(form, "password");
-  const submit = requireElement(form, 'button[type="submit"]', HTMLButtonElement);
-  const formError = requireElement(form, "#form-error", HTMLElement);
-  const showPassword = requireElement(form, "#show-password", HTMLInputElement);
+  return {
+    form,
+    submit: requireElement(form, 'button[type="submit"]', HTMLButtonElement),
+    formError: requireElement(form, '[data-role="form-error"]', HTMLElement),
+  };
+}
 
-  validateAsYouGo(email, () => checkEmail(email.value));
-  validateAsYouGo(password, () => checkPassword(password.value, passwordPurpose));
-  showPassword.addEventListener("change", () => {
-    password.setAttribute("type", showPassword.checked ? "text" : "password");
+/** A named control of the form, checked on blur and, once wrong, on every keystroke. */
+export function checkedField(
+  shell: FormShell,
+  name: string,
+  check: (value: string) => string | null,
+): CheckedField {
+  const input = control(shell.form, name);
+  const field = { input, check: () => check(input.value) };
+  validateAsYouGo(input, field.check);
+  return field;
+}
+
+/** Every "show password" switch inside the form shows or hides the input it names. */
+function wireShowPassword(form: HTMLFormElement): void {
+  for (const toggle of form.querySelectorAll<HTMLInputElement>("input[data-show-password]")) {
+    const input = document.getElementById(toggle.dataset.showPassword ?? "");
+    toggle.addEventListener("change", () => {
+      input?.setAttribute("type", toggle.checked ? "text" : "password");
+    });
+  }
+}
+
+/**
+ * Runs `send` when every field passes its check, with the submit button busy meanwhile; a second
+ * submit while one is running is ignored. `send` may answer how many milliseconds the button
+ * should then stay disabled (a quiet cooldown for "send the mail again").
+ */
+export function onValidSubmit(
+  shell: FormShell,
+  fields: CheckedField[],
+  busyLabel: string,
+  send: () => Promise<unknown>,
+): void {
+  wireShowPassword(shell.form);
+  shell.form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (shell.submit.disabled) return;
+    setMessage(shell.formError, "");
+    if (!validateAll(fields.map(({ input, check }) => [input, check]))) return;
+    setBusy(shell.submit, true, busyLabel);
+    let coolDownMs: unknown = 0;
+    try {
+      coolDownMs = await send();
+    } finally {
+      setBusy(shell.submit, false, busyLabel);
+    }
+    if (typeof coolDownMs === "number" && coolDownMs > 0) {
+      shell.submit.disabled = true;
+      window.setTimeout(() => {
+        shell.submit.disabled = false;
+      }, coolDownMs);
+    }
   });
-  return { form, email, password, submit, formError };
 }
 
-export function validateAuthForm(parts: AuthFormParts, passwordPurpose: "new" | "existing") {
-  setMessage(parts.formError, "");
-  return validateAll([
-    [parts.email, () => checkEmail(parts.email.value)],
-    [parts.password, () => checkPassword(parts.password.value, passwordPurpose)],
-  ]);
-}
-
-/** Puts the server's complaint next to the field it is about and moves focus there. */
-export function showAuthFailure(parts: AuthFormParts, failure: AuthFailure, action: AuthAction) {
+/** Puts the server's complaint next to the field it is about (or above the form) and focuses it. */
+export function showAuthFailure(
+  shell: FormShell,
+  failure: AuthFailure,
+  action: AuthAction,
+  fields: Partial<Record<AuthField, Control>>,
+): void {
   const problem = describeAuthFailure(failure, action);
-  clearFieldError(parts.email);
-  clearFieldError(parts.password);
-  if (problem.field === "form") {
-    setMessage(parts.formError, problem.message);
-    parts.submit.focus();
+  for (const input of Object.values(fields)) clearFieldError(input);
+  const input = problem.field === "form" ? undefined : fields[problem.field];
+  if (!input) {
+    setMessage(shell.formError, problem.message);
+    shell.submit.focus();
     return;
   }
-  const input = problem.field === "email" ? parts.email : parts.password;
   showFieldError(input, problem.message);
   input.focus();
 }
@@ -72,17 +125,4 @@ export function skipIfSignedIn(): void {
     .catch(() => {
       // No answer: stay and let the visitor sign in.
     });
-}
-
-export async function whileBusy<T>(
-  button: HTMLButtonElement,
-  label: string,
-  work: () => Promise<T>,
-): Promise<T> {
-  setBusy(button, true, label);
-  try {
-    return await work();
-  } finally {
-    setBusy(button, false, label);
-  }
 }
