@@ -371,9 +371,12 @@ describe("the environment contract", () => {
         origin: SITE,
         originSecret: ORIGIN_SECRET,
         nextOriginSecret: NEXT_ORIGIN_SECRET,
+        mailFrom: "no-reply@example.com",
+        mailSesRegion: TEST_REGION,
       }),
     );
     expect(environment("auth")).not.toHaveProperty(authConfig.settings.rateLimit.variable);
+    expect(environment("auth")).not.toHaveProperty(authConfig.settings.emailVerification.variable);
   });
 
   it("authorizer: JWKS from the HTTP API's own URL (no CloudFront hop), same issuer and audience", () => {

@@ -17,6 +17,7 @@ import {
 import { HttpOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
 import { CfnWebACL } from "aws-cdk-lib/aws-wafv2";
 import type { IConstruct } from "constructs";
 import {
@@ -160,6 +161,14 @@ export function AppStack({ stack, app }: StackContext) {
     auth: lambda("auth", {}),
     api: lambda("api", { environment: tasksEnvironment() }),
   };
+  // Account mail: the stage's SES identity, and sending rights on that identity alone.
+  const mailIdentity = new EmailIdentity(stack, "MailIdentity", {
+    identity:
+      settings.mail.kind === "domain"
+        ? Identity.domain(settings.mail.identity)
+        : Identity.email(settings.mail.identity),
+  });
+  mailIdentity.grant(functions.auth, "ses:SendEmail");
   const authorizer = lambda("authorizer", {});
   // New code goes live only after the schema it expects is in place.
   for (const fn of Object.values(functions)) fn.node.addDependency(migrations);
@@ -219,6 +228,9 @@ export function AppStack({ stack, app }: StackContext) {
       origin,
       originSecret: originSecrets.current,
       nextOriginSecret: originSecrets.next,
+      emailVerification: settings.emailVerification,
+      mailFrom: settings.mail.from,
+      mailSesRegion: stack.region,
     }),
   );
   // The auth function drops the old secret only once every edge sends the new one.
@@ -228,7 +240,11 @@ export function AppStack({ stack, app }: StackContext) {
     authorizerEnvironment({ origin, jwksUrl: `${api.url}/api/auth/jwks` }),
   );
 
-  stack.addOutputs({ SiteUrl: origin, ApiUrl: api.url });
+  stack.addOutputs({
+    SiteUrl: origin,
+    ApiUrl: api.url,
+    MailIdentity: mailIdentity.emailIdentityName,
+  });
   return { api, site, functions: { ...functions, authorizer, migrate }, migrations, settings };
 }
 

@@ -115,6 +115,9 @@ function coldStartPlans(
         secret: randomBytes(32).toString("base64url"),
         databaseUrl,
         originSecret: randomBytes(32).toString("base64url"),
+        // As deployed: SES is created at cold start but loaded only by the first send.
+        mailFrom: "no-reply@example.com",
+        mailSesRegion: "us-east-1",
       }),
       event: undefined,
       succeeded: isStatus(200),
