@@ -23,7 +23,7 @@ describeInChromium("the account lifecycle in Chromium", () => {
   // Many sign-ups and sign-ins from one loopback address within a minute would trip the per-IP
   // limits; those have their own tests (functions/auth/rate-limit.test.ts, site.e2e).
   const site = useSiteHarness("account-e2e", { rateLimit: false });
-  const { newVisitor, url, signUp, signIn } = site;
+  const { newVisitor, url, startSignUp, signUp, signIn } = site;
 
   const textOf = (page: Page, selector: string) => () => page.locator(selector).textContent();
 
@@ -44,11 +44,7 @@ describeInChromium("the account lifecycle in Chromium", () => {
 
   it("confirms a new address from the inbox, signs in on /tasks, and refuses the link a second time", async () => {
     const page = await newVisitor("verify link");
-    await page.goto(url("/sign-up/"));
-    await page.getByLabel("E-mail").fill(carol.email);
-    await page.getByLabel("Password", { exact: true }).fill(carol.password);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.waitForURL(/\/check-inbox\/\?email=/, SLOW);
+    await startSignUp(page, carol);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Check your inbox");
     expect(await page.locator("#inbox-address").textContent()).toBe(carol.email);
 
@@ -69,11 +65,7 @@ describeInChromium("the account lifecycle in Chromium", () => {
 
   it("refuses sign-in before the address is confirmed and sends a new link from the resend page", async () => {
     const page = await newVisitor("unverified sign-in");
-    await page.goto(url("/sign-up/"));
-    await page.getByLabel("E-mail").fill(dave.email);
-    await page.getByLabel("Password", { exact: true }).fill(dave.password);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.waitForURL(/\/check-inbox\//, SLOW);
+    await startSignUp(page, dave);
     const first = await site.waitForMail(dave.email, /Confirm your e-mail address/);
 
     await signIn(page, dave);

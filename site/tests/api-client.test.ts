@@ -123,6 +123,24 @@ describe("tasks API calls", () => {
     expect(calls.filter((call) => call.url.includes("/api/tasks"))).toHaveLength(2);
   });
 
+  it("reports SESSION_ENDED from the API at once, without asking for another token", async () => {
+    const { fetchImpl, calls } = scriptedFetch((url) =>
+      url.endsWith("/token")
+        ? json(200, { token: jwt({ exp: 9e9 }) })
+        : json(401, {
+            error: { code: "SESSION_ENDED", message: "Your session has ended; sign in again" },
+          }),
+    );
+    const api = createTasksApi({ tokens: createAccessTokenSource({ fetchImpl }), fetchImpl });
+    const error = await api.create({ title: "Too late", description: null }).catch((e) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).kind).toBe("session-ended");
+    expect(calls.map((call) => call.url.replace(/^.*\/api/, "/api"))).toEqual([
+      "/api/auth/token",
+      "/api/tasks",
+    ]);
+  });
+
   it("turns 503 into a retry message and sends filters and cursors as the API expects", async () => {
     const { fetchImpl, calls } = scriptedFetch((url) =>
       url.endsWith("/token")

@@ -50,6 +50,8 @@ export interface SiteHarness {
   newVisitor(testName: string, options?: Parameters<typeof openPage>[1]): Promise<Page>;
   /** The CSP violations a page reported so far (clear it after asserting an expected one). */
   violationsOf(page: Page): string[];
+  /** Sends the sign-up form and waits for the "check your inbox" page. */
+  startSignUp(page: Page, who: Visitor): Promise<void>;
   /** Sign-up on the site, then the verification link from the inbox, which signs in. */
   signUp(page: Page, who: Visitor): Promise<void>;
   /** Fills and sends the sign-in form (where it leads is the caller's to check). */
@@ -154,12 +156,15 @@ export function useSiteHarness(label: string, options: HarnessOptions = {}): Sit
     },
     violationsOf: (page) =>
       opened.find((tracked) => tracked.page === page)?.securityViolations ?? [],
-    async signUp(page, who) {
+    async startSignUp(page, who) {
       await page.goto(harness.url("/sign-up/"));
       await page.getByLabel("E-mail").fill(who.email);
       await page.getByLabel("Password", { exact: true }).fill(who.password);
       await page.getByRole("button", { name: "Create account" }).click();
-      await page.waitForURL(/\/check-inbox\//);
+      await page.waitForURL(/\/check-inbox\/\?email=/, { timeout: 15_000 });
+    },
+    async signUp(page, who) {
+      await harness.startSignUp(page, who);
       const mail = await harness.waitForMail(who.email, /Confirm your e-mail address/);
       await page.goto(linkIn(mail, "/verify-email"));
       await page.waitForURL(harness.url("/tasks/"));

@@ -4,21 +4,15 @@
  */
 import { type AuthFailure, authClient } from "./auth-client";
 import { type AuthAction, type AuthField, describeAuthFailure } from "./auth-errors";
-import {
-  type Control,
-  clearFieldError,
-  control,
-  requireElement,
-  setBusy,
-  setMessage,
-  showFieldError,
-  validateAll,
-  validateAsYouGo,
-} from "./form-fields";
+import * as formFields from "./form-fields";
 import { leaveTo, PATHS } from "./navigation";
 
-export type { Control } from "./form-fields";
+import { checkEmail, checkPassword } from "./validation";
+
+type Control = formFields.Control;
+
 export { control, requireElement, setMessage } from "./form-fields";
+export type { Control };
 
 export interface FormShell {
   form: HTMLFormElement;
@@ -33,11 +27,11 @@ export interface CheckedField {
 }
 
 export function formShell(formId: string): FormShell {
-  const form = requireElement(document, `#${formId}`, HTMLFormElement);
+  const form = formFields.requireElement(document, `#${formId}`, HTMLFormElement);
   return {
     form,
-    submit: requireElement(form, 'button[type="submit"]', HTMLButtonElement),
-    formError: requireElement(form, '[data-role="form-error"]', HTMLElement),
+    submit: formFields.requireElement(form, 'button[type="submit"]', HTMLButtonElement),
+    formError: formFields.requireElement(form, '[data-role="form-error"]', HTMLElement),
   };
 }
 
@@ -47,9 +41,9 @@ export function checkedField(
   name: string,
   check: (value: string) => string | null,
 ): CheckedField {
-  const input = control(shell.form, name);
+  const input = formFields.control(shell.form, name);
   const field = { input, check: () => check(input.value) };
-  validateAsYouGo(input, field.check);
+  formFields.validateAsYouGo(input, field.check);
   return field;
 }
 
@@ -78,14 +72,14 @@ export function onValidSubmit(
   shell.form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (shell.submit.disabled) return;
-    setMessage(shell.formError, "");
-    if (!validateAll(fields.map(({ input, check }) => [input, check]))) return;
-    setBusy(shell.submit, true, busyLabel);
+    formFields.setMessage(shell.formError, "");
+    if (!formFields.validateAll(fields.map(({ input, check }) => [input, check]))) return;
+    formFields.setBusy(shell.submit, true, busyLabel);
     let coolDownMs: unknown = 0;
     try {
       coolDownMs = await send();
     } finally {
-      setBusy(shell.submit, false, busyLabel);
+      formFields.setBusy(shell.submit, false, busyLabel);
     }
     if (typeof coolDownMs === "number" && coolDownMs > 0) {
       shell.submit.disabled = true;
@@ -104,15 +98,25 @@ export function showAuthFailure(
   fields: Partial<Record<AuthField, Control>>,
 ): void {
   const problem = describeAuthFailure(failure, action);
-  for (const input of Object.values(fields)) clearFieldError(input);
+  for (const input of Object.values(fields)) formFields.clearFieldError(input);
   const input = problem.field === "form" ? undefined : fields[problem.field];
   if (!input) {
-    setMessage(shell.formError, problem.message);
+    formFields.setMessage(shell.formError, problem.message);
     shell.submit.focus();
     return;
   }
-  showFieldError(input, problem.message);
+  formFields.showFieldError(input, problem.message);
   input.focus();
+}
+
+/** The e-mail and password of the sign-in and sign-up forms. */
+export function credentialsForm(formId: string, purpose: "new" | "existing") {
+  const shell = formShell(formId);
+  return {
+    shell,
+    email: checkedField(shell, "email", checkEmail),
+    password: checkedField(shell, "password", (value) => checkPassword(value, purpose)),
+  };
 }
 
 /** A visitor who is already signed in has nothing to do on these pages. */

@@ -88,33 +88,37 @@ export async function refreshSessions(): Promise<void> {
   revokeOthers.hidden = listed.every((session) => session.id === currentId);
 }
 
-async function revoke(token: string, button: HTMLButtonElement): Promise<void> {
+/** Runs one sign-out call from `button`; on success says `done` and redraws the list. */
+async function signOutDevices(
+  button: HTMLButtonElement,
+  call: Parameters<typeof callAuth<unknown>>[0],
+  done: string,
+): Promise<void> {
   setMessage(error, "");
   setMessage(notice, "");
   setBusy(button, true, "Signing out…");
-  const result = await callAuth((fetchOptions) =>
-    authClient.revokeSession({ token, fetchOptions }),
-  );
+  const result = await callAuth(call);
   setBusy(button, false, "Signing out…");
   if (!result.ok) {
     setMessage(error, describeAuthFailure(result.failure, "sessions").message);
     return;
   }
-  setMessage(notice, "That device is signed out.");
+  setMessage(notice, done);
   await refreshSessions();
-  revokeOthers.focus();
 }
 
-revokeOthers.addEventListener("click", async () => {
-  setMessage(error, "");
-  setMessage(notice, "");
-  setBusy(revokeOthers, true, "Signing out…");
-  const result = await callAuth((fetchOptions) => authClient.revokeOtherSessions({ fetchOptions }));
-  setBusy(revokeOthers, false, "Signing out…");
-  if (!result.ok) {
-    setMessage(error, describeAuthFailure(result.failure, "sessions").message);
-    return;
-  }
-  setMessage(notice, "Every other device is signed out.");
-  await refreshSessions();
+function revoke(token: string, button: HTMLButtonElement): Promise<void> {
+  return signOutDevices(
+    button,
+    (fetchOptions) => authClient.revokeSession({ token, fetchOptions }),
+    "That device is signed out.",
+  ).then(() => revokeOthers.focus());
+}
+
+revokeOthers.addEventListener("click", () => {
+  void signOutDevices(
+    revokeOthers,
+    (fetchOptions) => authClient.revokeOtherSessions({ fetchOptions }),
+    "Every other device is signed out.",
+  );
 });

@@ -1,18 +1,14 @@
 import { authClient, callAuth } from "./auth-client";
 import {
-  checkedField,
-  formShell,
+  credentialsForm,
   onValidSubmit,
   setMessage,
   showAuthFailure,
   skipIfSignedIn,
 } from "./auth-form";
 import { checkInboxUrl, leaveTo, PATHS, readSignInReason, SIGN_IN_MESSAGES } from "./navigation";
-import { checkEmail, checkPassword } from "./validation";
 
-const shell = formShell("sign-in-form");
-const email = checkedField(shell, "email", checkEmail);
-const password = checkedField(shell, "password", (value) => checkPassword(value, "existing"));
+const { shell, email, password } = credentialsForm("sign-in-form", "existing");
 const notice = document.getElementById("sign-in-notice");
 const reason = readSignInReason(window.location.search);
 if (notice && reason) notice.textContent = SIGN_IN_MESSAGES[reason];

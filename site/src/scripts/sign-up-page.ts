@@ -1,18 +1,9 @@
 import { authClient, callAuth } from "./auth-client";
-import {
-  checkedField,
-  formShell,
-  onValidSubmit,
-  showAuthFailure,
-  skipIfSignedIn,
-} from "./auth-form";
+import { credentialsForm, onValidSubmit, showAuthFailure, skipIfSignedIn } from "./auth-form";
 import { checkInboxUrl, leaveTo, PATHS } from "./navigation";
 import { attachStrengthFeedback } from "./password-strength";
-import { checkEmail, checkPassword } from "./validation";
 
-const shell = formShell("sign-up-form");
-const email = checkedField(shell, "email", checkEmail);
-const password = checkedField(shell, "password", (value) => checkPassword(value, "new"));
+const { shell, email, password } = credentialsForm("sign-up-form", "new");
 skipIfSignedIn();
 
 /** Better Auth requires a display name; the part before the @ is a sensible default. */
