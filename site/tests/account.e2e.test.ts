@@ -181,6 +181,29 @@ describeInChromium("the account lifecycle in Chromium", () => {
     await expect.poll(textOf(page, "#signed-in-as"), SLOW).toContain(carol.email);
   });
 
+  it("sends an open tasks page whose session was signed out elsewhere to sign-in on its next call", async () => {
+    const phone = await otherDevice("session ended phone", carol);
+    await expect
+      .poll(() => phone.locator("#list-state").textContent(), SLOW)
+      .toContain("No tasks yet");
+    const page = await otherDevice("session ended account page", carol);
+    await page.goto(url("/account/"));
+    await page.getByRole("button", { name: "Sign out other devices" }).click();
+    await expect.poll(textOf(page, "#sessions-notice"), SLOW).toContain("Every other device");
+
+    // The phone's page still holds a token that verifies; the API refuses its ended session.
+    const refused = phone.waitForResponse(
+      (response) => response.url().endsWith("/api/tasks") && response.request().method() === "POST",
+    );
+    await phone.getByLabel("Title").first().fill("Written after sign-out");
+    await phone.getByRole("button", { name: "Add task" }).click();
+    const response = await refused;
+    expect(response.status()).toBe(401);
+    expect(await response.json()).toMatchObject({ error: { code: "SESSION_ENDED" } });
+    await phone.waitForURL(/\/sign-in\/\?reason=session-ended$/, SLOW);
+    await expect.poll(textOf(phone, "#sign-in-notice")).toContain("Sign in again");
+  });
+
   it("changes the password on the account page and signs out a second device", async () => {
     const phone = await otherDevice("change password phone", carol);
     const page = await otherDevice("change password", carol);
