@@ -42,6 +42,7 @@ import {
   FUNCTION_CONFIGS,
   FUNCTION_ENTRIES,
   LAMBDA_BUNDLE_EXTERNALS,
+  LAMBDA_CODE_SPLITTING,
   LAMBDA_SIZING,
   type LambdaName,
   MIGRATIONS_BUNDLE_PATH,
@@ -122,6 +123,7 @@ export function AppStack({ stack, app }: StackContext) {
         format: "esm",
         minify: true,
         sourcemap: true,
+        splitting: LAMBDA_CODE_SPLITTING.includes(name),
         esbuild: { external: [...LAMBDA_BUNDLE_EXTERNALS] },
       },
       logGroup: new LogGroup(stack, `${lambdaId(name)}Logs`, {

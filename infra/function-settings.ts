@@ -20,6 +20,13 @@ export const LAMBDA_BUNDLE_EXTERNALS = ["@electric-sql/pglite", "drizzle-orm/pgl
 
 export type LambdaName = keyof typeof FUNCTION_ENTRIES;
 
+/**
+ * Functions bundled with esbuild's code splitting: what they import lazily (the auth function's
+ * 1.6 MiB of zxcvbn dictionaries, Better Auth's optional dialects) becomes separate chunks that
+ * a cold start neither reads nor parses until the first call that needs them.
+ */
+export const LAMBDA_CODE_SPLITTING: readonly LambdaName[] = ["auth"];
+
 /** What each entry parses: infra binds exactly the secrets a config declares. */
 export const FUNCTION_CONFIGS: Record<LambdaName, FunctionConfig<Settings>> = {
   auth: authConfig,
