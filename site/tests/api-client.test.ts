@@ -15,7 +15,7 @@ import type { Task } from "../../functions/tasks/task-schemas";
 import { createAccessTokenSource, REFRESH_BEFORE_EXPIRY_MS } from "../src/scripts/access-token";
 import { ApiError, fieldErrorsFrom } from "../src/scripts/api-error";
 import { createTasksApi, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX } from "../src/scripts/tasks-api";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../src/scripts/validation";
+import { checkEmail, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../src/scripts/validation";
 
 function jwt(claims: Record<string, unknown>): string {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -230,5 +230,11 @@ describe("tasks API calls", () => {
     expect(TASK_DESCRIPTION_MAX).toBe(SCHEMA_DESCRIPTION_MAX);
     expect(PASSWORD_MIN_LENGTH).toBe(AUTH_PASSWORD_MIN);
     expect(PASSWORD_MAX_LENGTH).toBe(AUTH_PASSWORD_MAX);
+  });
+
+  it("refuses an address over 254 characters before it is sent, and accepts one at the limit", () => {
+    const atLimit = `${"a".repeat(254 - "@example.com".length)}@example.com`;
+    expect(checkEmail(atLimit)).toBeNull();
+    expect(checkEmail(`a${atLimit}`)).toContain("at most 254 characters");
   });
 });

@@ -6,9 +6,14 @@ import { attachStrengthFeedback } from "./password-strength";
 const { shell, email, password } = credentialsForm("sign-up-form", "new");
 skipIfSignedIn();
 
+/** Names are 1–100 characters on the server (NAME_TOO_LONG beyond). */
+const NAME_MAX_LENGTH = 100;
+
 /** Better Auth requires a display name; the part before the @ is a sensible default. */
 function nameFor(address: string): string {
-  return address.split("@")[0] || address;
+  return Array.from(address.split("@")[0] || address)
+    .slice(0, NAME_MAX_LENGTH)
+    .join("");
 }
 
 const owner = () => {
