@@ -417,6 +417,50 @@ describe.each(ENGINES)("account lifecycle through the Lambda on %s", (engine) =>
     });
   });
 
+  describe("odd requests", () => {
+    it("refuses a verification request without a token, or with a signed token naming no address", async () => {
+      const missing = await call("GET", "/verify-email");
+      expect(missing.status).toBe(400);
+      const nameless = await forgeVerificationToken(
+        { userId: "someone" },
+        Math.floor(Date.now() / 1000) + 60,
+      );
+      const { value } = await captureLogs(() => call("GET", `/verify-email?token=${nameless}`));
+      expect(value.status).toBeGreaterThanOrEqual(400);
+      expect(value.headers.getSetCookie()).toEqual([]);
+    });
+
+    it("leaves a sign-up without a password to Better Auth's own 400", async () => {
+      const response = await call("POST", "/sign-up/email", {
+        body: { email: uniqueEmail("nopass"), name: "None" },
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { code?: string }).code).not.toBe("PASSWORD_TOO_WEAK");
+    });
+
+    it("checks a new password's strength even before the session or token is known", async () => {
+      const signedOut = await call("POST", "/change-password", {
+        body: { currentPassword: TEST_PASSWORD, newPassword: "password1" },
+      });
+      expect(((await signedOut.json()) as { code: string }).code).toBe("PASSWORD_TOO_WEAK");
+      const tokenless = await call("POST", "/reset-password", {
+        body: { newPassword: "12345678" },
+      });
+      expect(tokenless.status).toBe(400);
+      expect(((await tokenless.json()) as { code: string }).code).toBe("PASSWORD_TOO_WEAK");
+    });
+
+    it("refuses the signed-in owner's own address as a new password", async () => {
+      const owner = await signUp(call, uniqueEmail("ownaddress"));
+      const response = await call("POST", "/change-password", {
+        cookie: owner.cookie,
+        body: { currentPassword: TEST_PASSWORD, newPassword: owner.email.toUpperCase() },
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { code: string }).code).toBe("PASSWORD_TOO_WEAK");
+    });
+  });
+
   describe("when mail cannot be sent", () => {
     // The real SES adapter and SDK, against a port where nothing listens.
     const unreachable = createTestAuth(database, {

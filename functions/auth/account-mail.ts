@@ -51,11 +51,13 @@ export function createAccountMail(settings: AccountMailSettings) {
     async sendVerificationEmail({ user, token }: { user: MailUser; token: string }) {
       const url = page(MAIL_PAGES.verifyEmail, token);
       const expiresInSeconds = settings.verificationExpiresInSeconds;
-      const { updateTo, email: currentEmail } = decodeJwt(token);
-      if (typeof updateTo !== "string" || typeof currentEmail !== "string") {
+      const { updateTo, email } = decodeJwt(token);
+      if (typeof updateTo !== "string") {
         await sender.send(verificationMail({ ...product, to: user.email, url, expiresInSeconds }));
         return;
       }
+      // A change-of-address token names the address the account has now beside the new one.
+      const currentEmail = String(email);
       await sender.send(
         emailChangeVerificationMail({ ...product, to: updateTo, url, expiresInSeconds }),
       );

@@ -98,8 +98,6 @@ export interface AuthSettings {
   mail: MailSender;
   /** Sign-in needs a verified address unless this is false (EMAIL_VERIFICATION=off). */
   emailVerification?: boolean;
-  /** The minimum answer time of FLOORED_PATHS; default RESPONSE_FLOOR_MS. */
-  responseFloorMs?: number;
 }
 
 /** Better Auth only warns about short secrets; a template should refuse them. */
@@ -180,7 +178,7 @@ export function createAuth(settings: AuthSettings) {
       // In order; each entry names the paths it guards.
       before: composeBeforeHooks([
         requirePasswordToDeleteAccount,
-        refuseWeakPasswords,
+        ...refuseWeakPasswords,
         singleUseVerificationLinks,
       ]),
     },
@@ -217,7 +215,7 @@ export function createAuth(settings: AuthSettings) {
   return withResponseFloor(
     auth,
     FLOORED_PATHS.map((path) => `${AUTH_BASE_PATH}${path}`),
-    settings.responseFloorMs ?? RESPONSE_FLOOR_MS,
+    RESPONSE_FLOOR_MS,
   );
 }
 

@@ -19,9 +19,8 @@ export function withResponseFloor<T extends FlooredHandler>(
     try {
       return await target.handler(request);
     } finally {
-      const floored = request.method === "POST" && paths.includes(new URL(request.url).pathname);
-      const remaining = floorMs - (performance.now() - startedAt);
-      if (floored && remaining > 0) {
+      if (paths.includes(new URL(request.url).pathname)) {
+        const remaining = Math.max(0, floorMs - (performance.now() - startedAt));
         await new Promise((resolve) => setTimeout(resolve, remaining));
       }
     }
