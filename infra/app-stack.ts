@@ -17,6 +17,7 @@ import {
 import { HttpOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
 import { CfnWebACL } from "aws-cdk-lib/aws-wafv2";
 import type { IConstruct } from "constructs";
 import {
@@ -41,6 +42,7 @@ import {
   FUNCTION_CONFIGS,
   FUNCTION_ENTRIES,
   LAMBDA_BUNDLE_EXTERNALS,
+  LAMBDA_CODE_SPLITTING,
   LAMBDA_RUNTIME,
   LAMBDA_SIZING,
   type LambdaName,
@@ -123,6 +125,7 @@ export function AppStack({ stack, app }: StackContext) {
         format: "esm",
         minify: true,
         sourcemap: true,
+        splitting: LAMBDA_CODE_SPLITTING.includes(name),
         esbuild: { external: [...LAMBDA_BUNDLE_EXTERNALS] },
       },
       logGroup: new LogGroup(stack, `${lambdaId(name)}Logs`, {
@@ -158,6 +161,14 @@ export function AppStack({ stack, app }: StackContext) {
     auth: lambda("auth", {}),
     api: lambda("api", { environment: tasksEnvironment() }),
   };
+  // Account mail: the stage's SES identity, and sending rights on that identity alone.
+  const mailIdentity = new EmailIdentity(stack, "MailIdentity", {
+    identity:
+      settings.mail.kind === "domain"
+        ? Identity.domain(settings.mail.identity)
+        : Identity.email(settings.mail.identity),
+  });
+  mailIdentity.grant(functions.auth, "ses:SendEmail");
   const authorizer = lambda("authorizer", {});
   // New code goes live only after the schema it expects is in place.
   for (const fn of Object.values(functions)) fn.node.addDependency(migrations);
@@ -217,6 +228,9 @@ export function AppStack({ stack, app }: StackContext) {
       origin,
       originSecret: originSecrets.current,
       nextOriginSecret: originSecrets.next,
+      emailVerification: settings.emailVerification,
+      mailFrom: settings.mail.from,
+      mailSesRegion: stack.region,
     }),
   );
   // The auth function drops the old secret only once every edge sends the new one.
@@ -238,7 +252,12 @@ export function AppStack({ stack, app }: StackContext) {
     ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
   });
 
-  stack.addOutputs({ SiteUrl: origin, ApiUrl: api.url, AlarmTopicArn: monitoring.topic.topicArn });
+  stack.addOutputs({
+    SiteUrl: origin,
+    ApiUrl: api.url,
+    MailIdentity: mailIdentity.emailIdentityName,
+    AlarmTopicArn: monitoring.topic.topicArn,
+  });
   return { api, site, functions: monitored, migrations, monitoring, settings };
 }
 

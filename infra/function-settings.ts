@@ -29,6 +29,13 @@ export const LAMBDA_RUNTIME = "nodejs24.x";
 /** The Node.js major of LAMBDA_RUNTIME. */
 export const LAMBDA_NODE_MAJOR = Number(/^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME)?.[1]);
 
+/**
+ * Functions bundled with esbuild's code splitting: what they import lazily (the auth function's
+ * 1.6 MiB of zxcvbn dictionaries, Better Auth's optional dialects) becomes separate chunks that
+ * a cold start neither reads nor parses until the first call that needs them.
+ */
+export const LAMBDA_CODE_SPLITTING: readonly LambdaName[] = ["auth"];
+
 /** What each entry parses: infra binds exactly the secrets a config declares. */
 export const FUNCTION_CONFIGS: Record<LambdaName, FunctionConfig<Settings>> = {
   auth: authConfig,

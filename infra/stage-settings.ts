@@ -1,3 +1,4 @@
+import { isMailAddress, parseMailbox } from "../functions/mail/mail-address";
 import { AUTHORIZER_CACHE_TTL_SECONDS } from "./api-gateway-limits";
 
 /**
@@ -20,8 +21,20 @@ export interface StageSettings {
   originSecretGeneration: number;
   /** AWS WAF on the distribution, so one client cannot use up the stage-wide API throttle. */
   waf: WafSetting;
+  /** Where account mail comes from: the stage's SES identity. */
+  mail: MailSetting;
+  /** Sign-in needs a verified e-mail address (EMAIL_VERIFICATION=off turns it off). */
+  emailVerification: boolean;
   /** Subscribed to the stage's alarm topic by e-mail (AWS sends a confirmation mail first). */
   alarmEmail?: string;
+}
+
+export interface MailSetting {
+  /** The SES identity: a domain (DKIM records to publish) or one address (SES mails it a link). */
+  identity: string;
+  kind: "domain" | "address";
+  /** The From of account mail, `addr` or `Name <addr>`, its address inside the identity. */
+  from: string;
 }
 
 export type WafSetting =
@@ -58,6 +71,9 @@ export const STAGE_SETTING_VARIABLES = [
   "WAF",
   "WAF_RATE_LIMIT",
   "WAF_WEB_ACL_ARN",
+  "MAIL_IDENTITY",
+  "MAIL_FROM",
+  "EMAIL_VERIFICATION",
   "ALARM_EMAIL",
 ] as const;
 
@@ -91,6 +107,8 @@ export function stageSettings(stage: string, env: Environment): StageSettings {
     },
     originSecretGeneration: integerSetting(env, "ORIGIN_SECRET_GENERATION", 1, 1, 1_000_000),
     waf: wafSetting(env, isProduction),
+    mail: mailSetting(env),
+    emailVerification: switchSetting(env, "EMAIL_VERIFICATION", true),
   };
   const domain = siteDomain(env);
   if (domain) settings.domain = domain;
@@ -113,6 +131,43 @@ export function publicOrigin(settings: StageSettings, cloudFrontUrl: string): st
   return settings.domain ? `https://${settings.domain.name}` : cloudFrontUrl;
 }
 
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+function mailSetting(env: Environment): MailSetting {
+  const identity = env.MAIL_IDENTITY?.trim().toLowerCase();
+  if (!identity) {
+    throw new Error(
+      "MAIL_IDENTITY is required: the SES identity account mail is sent from, a domain (example.com) or one address (no-reply@example.com); see docs/deploy.md",
+    );
+  }
+  const kind = identity.includes("@") ? "address" : "domain";
+  if (kind === "address" ? !isMailAddress(identity) : !HOST_NAME.test(identity)) {
+    throw new Error(
+      `MAIL_IDENTITY must be a domain such as example.com or one address, got "${identity}"`,
+    );
+  }
+  const from = env.MAIL_FROM?.trim() || (kind === "address" ? identity : `no-reply@${identity}`);
+  const address = parseMailbox(from, "MAIL_FROM").address.toLowerCase();
+  const domain = address.slice(address.lastIndexOf("@") + 1);
+  const inside =
+    kind === "address"
+      ? address === identity
+      : domain === identity || domain.endsWith(`.${identity}`);
+  if (!inside) {
+    throw new Error(
+      `MAIL_FROM's address must be inside MAIL_IDENTITY (${identity}), got ${address}`,
+    );
+  }
+  return { identity, kind, from };
+}
+
+function switchSetting(env: Environment, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw !== "on" && raw !== "off") throw new Error(`${name} must be "on" or "off", got "${raw}"`);
+  return raw === "on";
+}
+
 function siteDomain(env: Environment): SiteDomain | undefined {
   const name = env.SITE_DOMAIN?.trim().toLowerCase();
   if (!name) {
@@ -121,7 +176,7 @@ function siteDomain(env: Environment): SiteDomain | undefined {
     }
     return undefined;
   }
-  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(name)) {
+  if (!HOST_NAME.test(name)) {
     throw new Error(`SITE_DOMAIN must be a host name such as app.example.com, got "${name}"`);
   }
   const certificateArn = env.SITE_CERTIFICATE_ARN?.trim();

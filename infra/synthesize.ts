@@ -12,6 +12,11 @@ type StageSettingVariable = (typeof STAGE_SETTING_VARIABLES)[number];
 export const TEST_ACCOUNT = "123456789012";
 export const TEST_REGION = "us-east-1";
 
+/** Settings every stage must have, as the synth tests give them unless told otherwise. */
+export const REQUIRED_TEST_SETTINGS: Partial<Record<StageSettingVariable, string>> = {
+  MAIL_IDENTITY: "example.com",
+};
+
 export interface SynthesizedApp {
   template: Template;
   /** The cloud assembly folder (`cdk.out`), where every bundled asset is staged. */
@@ -40,8 +45,9 @@ export async function constructApp(
     paths.artifacts = join(outDirectory, "artifacts");
   }
   // Exactly the given stage settings: nothing from the shell or an .env file leaks into the test.
+  const given = { ...REQUIRED_TEST_SETTINGS, ...settings };
   for (const name of STAGE_SETTING_VARIABLES) {
-    const value = settings[name];
+    const value = given[name];
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }

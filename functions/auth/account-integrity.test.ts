@@ -48,7 +48,7 @@ describeEachEngine("account integrity on %s", (database) => {
     }
   });
 
-  it("lets exactly one of 20 concurrent sign-ups for one e-mail through, with no 5xx", async () => {
+  it("creates exactly one account from 20 concurrent sign-ups for one e-mail, with no 5xx", async () => {
     const email = uniqueEmail("race");
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, index) =>
@@ -57,9 +57,9 @@ describeEachEngine("account integrity on %s", (database) => {
         }),
       ),
     );
-    const statuses = responses.map((response) => response.status);
-    expect(statuses.filter((status) => status >= 200 && status < 300)).toHaveLength(1);
-    expect(statuses.filter((status) => status >= 400 && status < 500)).toHaveLength(19);
+    // A duplicate is answered like a new address (200); one that loses the insert race gets 422.
+    const statuses = new Set(responses.map((response) => response.status));
+    expect([...statuses].filter((status) => status !== 200 && status !== 422)).toEqual([]);
     const users = await usersWithEmail(email);
     expect(users).toHaveLength(1);
     const accounts = await database.db

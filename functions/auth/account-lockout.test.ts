@@ -188,6 +188,15 @@ describe.each(ENGINES)(
       expect(row?.lockedUntil?.getTime()).toBeGreaterThan(Date.now());
     });
 
+    it("counts nothing for a sign-in without an e-mail, which Better Auth refuses itself", async () => {
+      const before = await database.db.select().from(signInFailure);
+      const response = await first("POST", "/sign-in/email", {
+        body: { password: WRONG_PASSWORD },
+      });
+      expect(response.status).toBe(400);
+      expect(await database.db.select().from(signInFailure)).toEqual(before);
+    });
+
     it("stores no e-mail address, only keyed hashes", async () => {
       const rows = await database.db.select({ key: signInFailure.key }).from(signInFailure);
       expect(rows.length).toBeGreaterThan(0);

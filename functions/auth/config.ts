@@ -4,8 +4,10 @@ import {
   environmentOf,
   onOff,
   optionalStackSecret,
+  optionalText,
   secret,
   stackSecret,
+  text,
   url,
 } from "../shared/config";
 import { apiAudience, audience, databaseUrl, issuer } from "../shared/settings";
@@ -18,6 +20,12 @@ export const authConfig = defineConfig("auth", {
   audience,
   /** Off only for load tests against a local stack. */
   rateLimit: onOff("AUTH_RATE_LIMIT"),
+  /** Sign-in needs a verified e-mail address unless this is "off". */
+  emailVerification: onOff("EMAIL_VERIFICATION"),
+  /** The sender of account mail, `addr` or `Name <addr>`, inside the stage's SES identity. */
+  mailFrom: text("MAIL_FROM"),
+  /** The SES region to send through (the stack's); unset, the caller must give a mail sender. */
+  mailSesRegion: optionalText("MAIL_SES_REGION"),
   databaseUrl,
   /** Signs cookies and encrypts the stored private signing keys. */
   secret: secret("BETTER_AUTH_SECRET"),
@@ -34,6 +42,11 @@ export interface AuthEnvironmentInputs {
   origin: string;
   /** Default on. */
   rateLimit?: boolean;
+  /** Default on. */
+  emailVerification?: boolean;
+  mailFrom: string;
+  /** Deployed: the stack's region. Locally unset: the local stack gives the outbox instead. */
+  mailSesRegion?: string;
   /** Locally and in tests only: deployed, the secrets are SST secrets bound to the function. */
   secret?: string;
   databaseUrl?: string;

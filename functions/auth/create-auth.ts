@@ -1,13 +1,20 @@
 import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
-import { APIError, createAuthMiddleware } from "better-auth/api";
 import { jwt } from "better-auth/plugins/jwt";
+import { eq } from "drizzle-orm";
 import type { Database } from "../db/database";
 import { account, jwks, rateLimit, session, user, verification } from "../db/schema";
+import type { MailSender } from "../mail/mail-port";
 import type { TokenProfile } from "../shared/access-token";
 import { CLIENT_IP_HEADER } from "../shared/client-address";
 import { log } from "../shared/log";
-import { accountLockout } from "./account-lockout";
+import { accountLockout, clearAccountLockout } from "./account-lockout";
+import { createAccountMail } from "./account-mail";
+import { composeBeforeHooks } from "./auth-hooks";
+import { requirePasswordToDeleteAccount } from "./delete-account-hook";
+import { refuseWeakPasswords } from "./password-strength-hook";
+import { RESPONSE_FLOOR_MS, withResponseFloor } from "./response-floor";
+import { singleUseVerificationLinks } from "./single-use-verification-hook";
 
 /** Better Auth is mounted here on the shared origin (CloudFront forwards /api/* to the HTTP API). */
 export const AUTH_BASE_PATH = "/api/auth";
@@ -53,7 +60,22 @@ export const STRICT_RATE_LIMITS: Readonly<Record<string, RateLimitRule>> = {
   "/delete-user": { window: 60, max: 5 },
   "/reset-password": { window: 60, max: 5 },
   "/request-password-reset": { window: 60, max: 3 },
+  "/send-verification-email": { window: 60, max: 3 },
+  "/verify-email": { window: 60, max: 10 },
+  "/change-email": { window: 60, max: 3 },
 };
+
+/** A verification link (sign-up, resend, change of address) works for a day. */
+export const EMAIL_VERIFICATION_TTL_SECONDS = 24 * 60 * 60;
+
+/** A reset link works for an hour. */
+export const PASSWORD_RESET_TTL_SECONDS = 60 * 60;
+
+/** Answers that would otherwise take longer for an address with an account (response-floor.ts). */
+export const FLOORED_PATHS: readonly string[] = [
+  "/request-password-reset",
+  "/send-verification-email",
+];
 
 /** The authorizer's JWKS fetch must never starve; API Gateway's throttle still bounds floods. */
 export const RATE_LIMIT_EXEMPT_PATHS: readonly string[] = ["/jwks"];
@@ -72,6 +94,10 @@ export interface AuthSettings {
   audience: string;
   /** Limits are on unless explicitly disabled. */
   rateLimit?: RateLimitSettings;
+  /** Where account mail goes: Amazon SES deployed, the local outbox under npm start and in tests. */
+  mail: MailSender;
+  /** Sign-in needs a verified address unless this is false (EMAIL_VERIFICATION=off). */
+  emailVerification?: boolean;
 }
 
 /** Better Auth only warns about short secrets; a template should refuse them. */
@@ -82,7 +108,15 @@ export function createAuth(settings: AuthSettings) {
     throw new Error(`BETTER_AUTH_SECRET must be at least ${SECRET_MIN_LENGTH} characters`);
   }
   const secureCookies = new URL(settings.baseURL).protocol === "https:";
-  return betterAuth({
+  const verifyEmail = settings.emailVerification ?? true;
+  const { db, secret } = settings;
+  const mail = createAccountMail({
+    sender: settings.mail,
+    origin: new URL(settings.baseURL).origin,
+    verificationExpiresInSeconds: EMAIL_VERIFICATION_TTL_SECONDS,
+    resetExpiresInSeconds: PASSWORD_RESET_TTL_SECONDS,
+  });
+  const auth = betterAuth({
     appName: "auth-jwt-bridge",
     secret: settings.secret,
     baseURL: settings.baseURL,
@@ -99,8 +133,29 @@ export function createAuth(settings: AuthSettings) {
       minPasswordLength: PASSWORD_MIN_LENGTH,
       maxPasswordLength: PASSWORD_MAX_LENGTH,
       autoSignIn: true,
+      // With verification on, a sign-up gives no session and a taken address answers as a new one.
+      requireEmailVerification: verifyEmail,
+      ...(verifyEmail ? { onExistingUserSignUp: mail.onExistingUserSignUp } : {}),
+      sendResetPassword: mail.sendResetPassword,
+      resetPasswordTokenExpiresIn: PASSWORD_RESET_TTL_SECONDS,
+      revokeSessionsOnPasswordReset: true,
+      // A reset proves the mailbox: the per-account lock goes, and the address counts as verified.
+      onPasswordReset: async ({ user: owner }) => {
+        await clearAccountLockout(db, secret, owner.email);
+        if (!owner.emailVerified) {
+          await db.update(user).set({ emailVerified: true }).where(eq(user.id, owner.id));
+        }
+      },
     },
-    user: { deleteUser: { enabled: true } },
+    emailVerification: {
+      sendOnSignUp: verifyEmail,
+      // The resend endpoint (rate-limited) sends again; a sign-in attempt does not mail anyone.
+      sendOnSignIn: false,
+      autoSignInAfterVerification: true,
+      expiresIn: EMAIL_VERIFICATION_TTL_SECONDS,
+      sendVerificationEmail: mail.sendVerificationEmail,
+    },
+    user: { deleteUser: { enabled: true }, changeEmail: { enabled: true } },
     rateLimit: {
       enabled: settings.rateLimit?.enabled ?? true,
       // Lambda instances share no memory: counters live in Postgres.
@@ -119,7 +174,14 @@ export function createAuth(settings: AuthSettings) {
       disableOriginCheck: false,
       disableCSRFCheck: false,
     },
-    hooks: { before: requirePasswordToDeleteAccount },
+    hooks: {
+      // In order; each entry names the paths it guards.
+      before: composeBeforeHooks([
+        requirePasswordToDeleteAccount,
+        ...refuseWeakPasswords,
+        singleUseVerificationLinks,
+      ]),
+    },
     // Unexpected errors propagate to the Lambda wrapper, which logs them without SQL or
     // parameters and answers a generic 500 (Better Auth would print them to the console).
     onAPIError: { throw: true },
@@ -133,9 +195,7 @@ export function createAuth(settings: AuthSettings) {
     },
     plugins: [
       // Per-account lockout; off only with every other limit (local load tests).
-      ...(settings.rateLimit?.enabled === false
-        ? []
-        : [accountLockout({ db: settings.db, secret: settings.secret })]),
+      ...(settings.rateLimit?.enabled === false ? [] : [accountLockout({ db, secret })]),
       jwt({
         jwks: {
           keyPairConfig: { alg: "EdDSA", crv: "Ed25519" },
@@ -152,21 +212,11 @@ export function createAuth(settings: AuthSettings) {
       }),
     ],
   });
+  return withResponseFloor(
+    auth,
+    FLOORED_PATHS.map((path) => `${AUTH_BASE_PATH}${path}`),
+    RESPONSE_FLOOR_MS,
+  );
 }
 
 export type Auth = ReturnType<typeof createAuth>;
-
-/**
- * Every account here has a password, so deleting one always re-checks it (Better Auth would
- * otherwise accept any session younger than a day).
- */
-const requirePasswordToDeleteAccount = createAuthMiddleware(async (ctx) => {
-  if (ctx.path !== "/delete-user") return;
-  const password: unknown = (ctx.body as { password?: unknown } | undefined)?.password;
-  if (typeof password !== "string" || password.length === 0) {
-    throw new APIError("BAD_REQUEST", {
-      code: "PASSWORD_REQUIRED",
-      message: "Enter your password to delete your account",
-    });
-  }
-});

@@ -80,6 +80,10 @@ describeEachEngine("auth Lambda entry on %s", { openedByUrl: true }, (database) 
       databaseUrl: database.url,
       originSecret: ORIGIN_SECRET,
       nextOriginSecret: NEXT_ORIGIN_SECRET,
+      mailFrom: "no-reply@example.com",
+      mailSesRegion: "us-east-1",
+      // These tests are about the entry's address and headers: sign-up signs in at once.
+      emailVerification: false,
       ...inputs,
     });
 
@@ -456,6 +460,8 @@ describe("auth Lambda failures", () => {
       secret: randomBytes(32).toString("base64url"),
       databaseUrl: "memory:",
       originSecret: ORIGIN_SECRET,
+      mailFrom: "no-reply@example.com",
+      mailSesRegion: "us-east-1",
     });
 
   it.each([
@@ -466,6 +472,9 @@ describe("auth Lambda failures", () => {
     ["no origin secret", settings.originSecret.variable, undefined],
     ["a short origin secret", settings.originSecret.variable, "too-short"],
     ["a short next origin secret", settings.nextOriginSecret.variable, "too-short"],
+    ["no sender address for mail", settings.mailFrom.variable, undefined],
+    ["no SES region to send mail through", settings.mailSesRegion.variable, undefined],
+    ["an unknown verification switch", settings.emailVerification.variable, "maybe"],
   ])("refuses to start with %s, naming the variable", async (_label, variable, value) => {
     await expect(loadEntry({ ...validEnv(), [variable]: value })).rejects.toThrow(
       new RegExp(`auth function's settings are invalid: ${variable} `),
@@ -482,6 +491,8 @@ describe("auth Lambda failures", () => {
             secret: "too-short",
             databaseUrl: url,
             originSecret: ORIGIN_SECRET,
+            mailFrom: "no-reply@example.com",
+            mailSesRegion: "us-east-1",
           }),
         ),
       ).rejects.toThrow(/at least 32 characters/);

@@ -69,6 +69,18 @@ describe.each(ENGINES)(
         body: { newPassword: "another long passphrase", token: `guessed-token-${attempt}` },
       }),
       "/request-password-reset": () => ({ body: { email: uniqueEmail("reset") } }),
+      "/send-verification-email": () => ({ body: { email: uniqueEmail("resend") } }),
+      "/verify-email": () => ({}),
+      "/change-email": () => ({ body: { newEmail: uniqueEmail("move") }, cookie }),
+    };
+
+    /** The one strict path that is a GET: a guessed link each time. */
+    const send = (path: string, attempt: number, sourceIp: string) => {
+      if (path === "/verify-email") {
+        return call("GET", `/verify-email?token=guessed-token-${attempt}`, { sourceIp });
+      }
+      const options = attempts[path] ?? (() => ({}));
+      return call("POST", path, { ...options(attempt), sourceIp });
     };
 
     it("puts every routed endpoint that takes a password on the strict limit, found in Better Auth's own routes", () => {
@@ -100,20 +112,16 @@ describe.each(ENGINES)(
       "answers 429 on %s once one address has used its budget",
       async (path, rule) => {
         const sourceIp = `198.18.${Object.keys(STRICT_RATE_LIMITS).indexOf(path)}.1`;
-        const options = attempts[path] ?? (() => ({}));
         for (let attempt = 0; attempt < rule.max; attempt++) {
-          const response = await call("POST", path, { ...options(attempt), sourceIp });
+          const response = await send(path, attempt, sourceIp);
           expect(response.status, `attempt ${attempt + 1}`).not.toBe(429);
         }
-        const refused = await call("POST", path, { ...options(rule.max), sourceIp });
+        const refused = await send(path, rule.max, sourceIp);
         expect(refused.status).toBe(429);
         expect(Number(refused.headers.get("x-retry-after"))).toBeGreaterThan(0);
         expect(Number(refused.headers.get("x-retry-after"))).toBeLessThanOrEqual(rule.window);
         // Another address still gets an answer from the endpoint itself.
-        const other = await call("POST", path, {
-          ...options(rule.max + 1),
-          sourceIp: "198.18.99.1",
-        });
+        const other = await send(path, rule.max + 1, "198.18.99.1");
         expect(other.status).not.toBe(429);
       },
     );

@@ -6,6 +6,7 @@
 /** What a message is for; logged instead of the address, and kept as a header by the outbox. */
 export type MailKind =
   | "verify-email"
+  | "sign-up-existing-account"
   | "reset-password"
   | "change-email-verify"
   | "change-email-notice";

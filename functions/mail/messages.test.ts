@@ -5,6 +5,7 @@ import {
   emailChangeNoticeMail,
   emailChangeVerificationMail,
   escapeHtml,
+  existingAccountSignUpMail,
   mailLink,
   passwordResetMail,
   verificationMail,
@@ -34,6 +35,15 @@ const TEMPLATES: [string, OutgoingMail, { kind: string; validity: string; ignore
     "verification",
     verificationMail(LINK),
     { kind: "verify-email", validity: "24 hours", ignore: /did not sign up for Tasks, ignore/ },
+  ],
+  [
+    "sign-up with an existing address",
+    existingAccountSignUpMail({ ...LINK, expiresInSeconds: 3_600 }),
+    {
+      kind: "sign-up-existing-account",
+      validity: "1 hour",
+      ignore: /did not try to sign up, ignore/,
+    },
   ],
   [
     "password reset",

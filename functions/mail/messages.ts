@@ -168,6 +168,30 @@ export function verificationMail(input: LinkMailInput): OutgoingMail {
   });
 }
 
+/**
+ * A sign-up with an address that already has an account: the owner learns of it and gets the
+ * way back in (a reset), never a link that would confirm someone else's registration.
+ */
+export function existingAccountSignUpMail(input: LinkMailInput): OutgoingMail {
+  const product = productNameOf(input.productName);
+  return compose({
+    kind: "sign-up-existing-account",
+    to: recipientOf(input.to),
+    productName: product,
+    subject: `Someone tried to sign up for ${product} with your address`,
+    heading: "You already have an account",
+    intro: [
+      `Someone just tried to create a ${product} account with this address, which already has one. No new account was created and your password was not changed.`,
+      "If it was you and you forgot your password, choose a new one with the link below.",
+    ],
+    action: { label: "Reset my password", url: input.url },
+    outro: [
+      `The page lets you ask for a reset link, which is valid for ${describeDuration(input.expiresInSeconds)}.`,
+      "If you did not try to sign up, ignore this message: your account stays as it is.",
+    ],
+  });
+}
+
 /** "Forgot password?": a link to choose a new password. */
 export function passwordResetMail(input: LinkMailInput): OutgoingMail {
   const product = productNameOf(input.productName);

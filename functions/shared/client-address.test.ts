@@ -1,6 +1,16 @@
 import { randomBytes } from "node:crypto";
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { originCheck } from "./client-address";
+import { requestToGatewayEvent } from "../../infra/local/gateway-event";
+import {
+  CLIENT_IP_HEADER,
+  clientAddressFromEvent,
+  ORIGIN_VERIFY_HEADER,
+  originCheck,
+  trustedClientAddress,
+  VIEWER_ADDRESS_HEADER,
+} from "./client-address";
+import type { LambdaEnv } from "./gateway-event";
 
 describe("the origin secret check", () => {
   const secret = randomBytes(32).toString("base64url");
@@ -33,5 +43,38 @@ describe("the origin secret check", () => {
       expect(originCheck([])(presented)).toBe(false);
       expect(originCheck([undefined, ""])(presented)).toBe(false);
     }
+  });
+});
+
+describe("the client address", () => {
+  const secret = randomBytes(32).toString("base64url");
+
+  it("is API Gateway's sourceIp for an event without headers", async () => {
+    const event = await requestToGatewayEvent(new Request("https://api.example/api/auth/ok"), {
+      routeKey: "ANY /api/auth/{proxy+}",
+      sourceIp: "203.0.113.9",
+    });
+    delete (event as { headers?: unknown }).headers;
+    expect(clientAddressFromEvent(event, originCheck([secret]))).toBe("203.0.113.9");
+  });
+
+  it("is never what a caller sends when no API Gateway event carries the request", async () => {
+    const app = new Hono<LambdaEnv>();
+    app.use("*", trustedClientAddress([secret]));
+    app.get("/", (c) =>
+      c.json({
+        address: c.req.header(CLIENT_IP_HEADER) ?? null,
+        verify: c.req.header(ORIGIN_VERIFY_HEADER) ?? null,
+        viewer: c.req.header(VIEWER_ADDRESS_HEADER) ?? null,
+      }),
+    );
+    const response = await app.request("/", {
+      headers: {
+        [CLIENT_IP_HEADER]: "198.51.100.1",
+        [ORIGIN_VERIFY_HEADER]: secret,
+        [VIEWER_ADDRESS_HEADER]: "198.51.100.2",
+      },
+    });
+    expect(await response.json()).toEqual({ address: null, verify: null, viewer: null });
   });
 });

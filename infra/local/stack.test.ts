@@ -9,7 +9,9 @@ import { STRICT_RATE_LIMITS } from "../../functions/auth/create-auth";
 import { openDatabase, pingDatabase } from "../../functions/db/database";
 import { ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER } from "../../functions/shared/client-address";
 import type { Task } from "../../functions/tasks/task-schemas";
+import { ROUTES } from "../routes";
 import { createTestDatabase, ENGINES, type Engine, type TestDatabase } from "../testing/database";
+import { OUTBOX_JSON_PATH, OUTBOX_PAGE_PATH, type OutboxMessage } from "./outbox";
 import { type LocalStack, startLocalStack } from "./stack";
 
 /**
@@ -55,6 +57,24 @@ function client(origin: string) {
   };
 }
 
+/** The newest message of `kind` to `email` in the stack's inbox, read as a developer would. */
+async function inboxMessage(origin: string, email: string, kind: string): Promise<OutboxMessage> {
+  const response = await fetch(`${origin}${OUTBOX_JSON_PATH}?to=${encodeURIComponent(email)}`);
+  expect(response.status).toBe(200);
+  const { messages } = (await response.json()) as { messages: OutboxMessage[] };
+  const message = messages.find((candidate) => candidate.kind === kind);
+  if (!message) throw new Error(`no ${kind} mail in the local inbox`);
+  return message;
+}
+
+/** The token of the verification link in the newest verification mail to `email`. */
+async function verificationToken(origin: string, email: string): Promise<string> {
+  const { text } = await inboxMessage(origin, email, "verify-email");
+  const link = new URL(/https?:\/\/\S+/.exec(text)?.[0] ?? "");
+  expect(`${link.origin}${link.pathname}`).toBe(`${origin}/verify-email`);
+  return link.searchParams.get("token") ?? "";
+}
+
 async function signUp(origin: string, name: string) {
   const browser = client(origin);
   const email = `${name}-${randomBytes(4).toString("hex")}@example.com`;
@@ -62,6 +82,11 @@ async function signUp(origin: string, name: string) {
     body: { email, password: PASSWORD, name },
   });
   expect(response.status).toBe(200);
+  expect(browser.cookie).toBe("");
+  // What the site's /verify-email page does with the mailed link.
+  const link = await verificationToken(origin, email);
+  const verified = await browser.call("GET", `/api/auth/verify-email?token=${link}`);
+  expect(verified.status).toBe(200);
   expect(browser.cookie).toContain("better-auth.session_token=");
   const tokenResponse = await browser.call("GET", "/api/auth/token");
   expect(tokenResponse.status).toBe(200);
@@ -85,9 +110,11 @@ describe.each(ENGINES)("local stack end to end on %s", { timeout: 120_000 }, (en
   let testDatabase: TestDatabase | undefined;
   let databaseUrl: string;
   let siteDir: string;
+  let dataDir: string;
 
   beforeAll(async () => {
     siteDir = await siteFixture();
+    dataDir = await mkdtemp(join(tmpdir(), "local-stack-outbox-"));
     if (engine === "postgres") {
       testDatabase = await createTestDatabase("postgres", { migrate: false });
       databaseUrl = testDatabase.url;
@@ -99,6 +126,7 @@ describe.each(ENGINES)("local stack end to end on %s", { timeout: 120_000 }, (en
       databaseUrl,
       secret: randomBytes(32).toString("base64url"),
       siteDir,
+      dataDir,
       quiet: true,
       // The benchmark's floor: a local-only route on the same gateway, through the same driver.
       extraRoutes: ({ db }) => ({
@@ -117,6 +145,69 @@ describe.each(ENGINES)("local stack end to end on %s", { timeout: 120_000 }, (en
     await stack?.close();
     await testDatabase?.dispose();
     await rm(siteDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("mails the verification link to the local inbox, where the page and the JSON list it", async () => {
+    const { email } = await signUp(stack.url, "inbox");
+    const json = await fetch(`${stack.url}${OUTBOX_JSON_PATH}`);
+    expect(json.headers.get("content-type")).toMatch(/^application\/json/);
+    // Served beside the gateway, not through it: no API Gateway request id.
+    expect(json.headers.get("apigw-requestid")).toBeNull();
+    const { messages } = (await json.json()) as { messages: OutboxMessage[] };
+    const [newest] = messages;
+    expect(Object.keys(newest ?? {}).sort()).toEqual(
+      ["html", "id", "kind", "sentAt", "subject", "text", "to"].sort(),
+    );
+    expect(newest?.to).toBe(email);
+    expect(newest?.subject).toContain("Tasks");
+    expect(await readdir(join(dataDir, "mail"))).toContain(`${newest?.id}.eml`);
+    const page = await fetch(`${stack.url}${OUTBOX_PAGE_PATH}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await page.text()).toContain(email);
+  });
+
+  it("keeps the inbox out of the route table: /api/_dev/mail.json is an API 404", async () => {
+    expect(ROUTES.map((route) => route.key).join("\n")).not.toContain("_dev");
+    const underApi = await fetch(`${stack.url}/api${OUTBOX_JSON_PATH}`);
+    expect(underApi.status).toBe(404);
+  });
+
+  it("walks resend, reset and the verification landing over HTTP", async () => {
+    const browser = client(stack.url);
+    const email = `walker-${randomBytes(4).toString("hex")}@example.com`;
+    await browser.call("POST", "/api/auth/sign-up/email", {
+      body: { email, password: PASSWORD, name: "Walker" },
+    });
+    const refused = await browser.call("POST", "/api/auth/sign-in/email", {
+      body: { email, password: PASSWORD },
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe("EMAIL_NOT_VERIFIED");
+    const first = await verificationToken(stack.url, email);
+    const resent = await browser.call("POST", "/api/auth/send-verification-email", {
+      body: { email },
+    });
+    expect(resent.status).toBe(200);
+    const second = await verificationToken(stack.url, email);
+    expect(second).not.toBe(first);
+    expect((await browser.call("GET", `/api/auth/verify-email?token=${second}`)).status).toBe(200);
+    // The earlier link of the same address is spent too.
+    expect((await browser.call("GET", `/api/auth/verify-email?token=${first}`)).status).toBe(401);
+
+    await browser.call("POST", "/api/auth/request-password-reset", { body: { email } });
+    const reset = new URL(
+      /https?:\/\/\S+/.exec((await inboxMessage(stack.url, email, "reset-password")).text)?.[0] ??
+        "",
+    );
+    expect(`${reset.origin}${reset.pathname}`).toBe(`${stack.url}/reset-password`);
+    const done = await browser.call("POST", "/api/auth/reset-password", {
+      body: { token: reset.searchParams.get("token"), newPassword: "violet lantern orbit 42" },
+    });
+    expect(done.status).toBe(200);
+    expect((await browser.call("GET", "/api/auth/get-session")).status).toBe(200);
+    expect(await (await browser.call("GET", "/api/auth/get-session")).json()).toBeNull();
   });
 
   it("starts on an ephemeral port, applies the migrations and names its database", async () => {
@@ -334,7 +425,12 @@ describe("local stack as CloudFront: the client address", { timeout: 120_000 }, 
       }),
     });
     expect(signedUp.status).toBe(200);
-    const cookie = signedUp.headers
+    const email = ((await signedUp.json()) as { user: { email: string } }).user.email;
+    const verified = await fetch(
+      `${stack.url}/api/auth/verify-email?token=${await verificationToken(stack.url, email)}`,
+      { headers: { origin: stack.url, ...forged } },
+    );
+    const cookie = verified.headers
       .getSetCookie()
       .map((line) => line.split(";")[0])
       .join("; ");
@@ -350,13 +446,16 @@ describe("local stack as CloudFront: the client address", { timeout: 120_000 }, 
 
 describe("several local stacks in one process", { timeout: 120_000 }, () => {
   let stacks: LocalStack[] = [];
+  let dataDir: string;
   beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "local-stacks-"));
     // Started at once: each builds its functions from its own config, nothing is shared.
     stacks = await Promise.all(
       ["first", "second"].map((name) =>
         startLocalStack({
           port: 0,
           databaseUrl: `memory:${name}-stack-${randomBytes(4).toString("hex")}`,
+          dataDir: join(dataDir, name),
           secret: randomBytes(32).toString("base64url"),
           serveSite: false,
           quiet: true,
@@ -366,6 +465,7 @@ describe("several local stacks in one process", { timeout: 120_000 }, () => {
   });
   afterAll(async () => {
     for (const stack of stacks) await stack.close();
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it("keep their own origin, keys and users", async () => {

@@ -24,6 +24,7 @@ import {
   type LambdaFunction,
 } from "./gateway";
 import { type FetchHandler, toNodeListener } from "./node-listener";
+import { createOutboxMailSender, createOutboxRoutes, OUTBOX_DEFAULT_FROM } from "./outbox";
 import { createPlaceholderSite, createStaticSite, type SiteHandler } from "./static-site";
 
 /**
@@ -54,6 +55,8 @@ export interface LocalStackOptions {
   secret?: string;
   /** The auth function's rate limits (default on); off only for load tests. */
   rateLimit?: boolean;
+  /** Sign-in needs a verified address (default on, as in every stage). */
+  emailVerification?: boolean;
   /** Serve site/dist at / (default true); a plain page says the API is up when there is none. */
   serveSite?: boolean;
   /** No per-request log lines. */
@@ -184,19 +187,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const edge = createLocalEdge(originSecret);
     phase = performance.now();
 
-    // Each function parses the environment it would get deployed, as its entry does.
-    const auth = await createAuthHandler(
-      parseConfig(
-        authConfig,
-        authEnvironment({
-          origin,
-          rateLimit: options.rateLimit,
-          secret,
-          databaseUrl,
-          originSecret,
-        }),
-      ),
+    // Each function parses the environment it would get deployed, as its entry does; mail
+    // goes to the outbox in the data directory instead of SES.
+    const authSettings = parseConfig(
+      authConfig,
+      authEnvironment({
+        origin,
+        rateLimit: options.rateLimit,
+        emailVerification: options.emailVerification,
+        mailFrom: OUTBOX_DEFAULT_FROM,
+        secret,
+        databaseUrl,
+        originSecret,
+      }),
     );
+    const auth = await createAuthHandler(authSettings, {
+      mail: createOutboxMailSender(dataDir, { from: authSettings.mailFrom }),
+    });
+    // The inbox pages exist only here: neither the route table nor any stage has them.
+    const outbox = createOutboxRoutes(dataDir);
     closers.push(auth.close);
     const api = await createTasksHandler(
       parseConfig(tasksConfig, tasksEnvironment({ databaseUrl })),
@@ -232,6 +241,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           : createPlaceholderSite();
 
     ready(async (request, info) => {
+      const inbox = await outbox(request);
+      if (inbox) return inbox;
       if (isApiPath(new URL(request.url).pathname)) {
         return gateway.fetch(edge(request, info.sourceIp), { sourceIp: LOCAL_EDGE_ADDRESS });
       }

@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     databaseUrl: process.env[databaseUrl.variable] || undefined,
     secret: process.env[settings.secret.variable] || undefined,
     rateLimit: parseSetting(settings.rateLimit, process.env),
+    emailVerification: parseSetting(settings.emailVerification, process.env),
     ...(process.env.PUBLIC_URL ? { publicUrl: process.env.PUBLIC_URL } : {}),
   });
   process.on("uncaughtException", (error) => {

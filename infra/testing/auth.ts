@@ -10,6 +10,7 @@ import {
 import type { Database } from "../../functions/db/database";
 import { apiAudience } from "../../functions/shared/settings";
 import { lambdaClient } from "./gateway-events";
+import { mailTokenOf, newestMailTo, testMailSender } from "./mail";
 
 /**
  * Helpers for suites that need a real Better Auth instance on a test database (this folder's
@@ -32,6 +33,7 @@ export function testAuthSettings(
     trustedOrigins: [TEST_ORIGIN],
     issuer: TEST_ISSUER,
     audience: TEST_AUDIENCE,
+    mail: testMailSender(),
     ...overrides,
   };
 }
@@ -135,6 +137,11 @@ export interface SignedUpUser {
   cookie: string;
 }
 
+/**
+ * Signs up and, when the instance requires verified addresses (the default), follows the link
+ * of the verification mail from the test outbox as the site's landing page does; the cookie is
+ * the session either way.
+ */
 export async function signUp(
   call: AuthCall,
   email: string,
@@ -146,8 +153,19 @@ export async function signUp(
   if (response.status !== 200) {
     throw new Error(`sign-up failed with ${response.status}: ${await response.text()}`);
   }
-  const body = (await response.json()) as { user: { id: string } };
-  return { id: body.user.id, email, cookie: cookieHeader(response) };
+  const body = (await response.json()) as { token: string | null; user: { id: string } };
+  if (body.token !== null) return { id: body.user.id, email, cookie: cookieHeader(response) };
+  return { id: body.user.id, email, cookie: await verifyEmail(call, email) };
+}
+
+/** Follows the newest verification link mailed to `email`; answers the session cookie it sets. */
+export async function verifyEmail(call: AuthCall, email: string): Promise<string> {
+  const token = mailTokenOf(await newestMailTo(email, "verify-email"));
+  const response = await call("GET", `/verify-email?token=${encodeURIComponent(token)}`);
+  if (response.status !== 200) {
+    throw new Error(`verification failed with ${response.status}: ${await response.text()}`);
+  }
+  return cookieHeader(response);
 }
 
 /** A signed-in user's access token from GET /api/auth/token. */

@@ -4,7 +4,11 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { build } from "esbuild";
-import { FUNCTION_ENTRIES, LAMBDA_BUNDLE_EXTERNALS } from "../../infra/function-settings";
+import {
+  FUNCTION_ENTRIES,
+  LAMBDA_BUNDLE_EXTERNALS,
+  LAMBDA_CODE_SPLITTING,
+} from "../../infra/function-settings";
 
 /**
  * 4. Cold start: every Lambda entry bundled as SST bundles it for this stack (esbuild, ESM with
@@ -62,11 +66,16 @@ export async function bundleFunction(
   name: FunctionName,
   outDir: string,
 ): Promise<{ file: string; bytes: number }> {
-  await mkdir(outDir, { recursive: true });
-  const file = join(outDir, `${name}.mjs`);
+  // A split function gets a folder of its own: its entry and its lazily loaded chunks.
+  const splitting = LAMBDA_CODE_SPLITTING.includes(name);
+  const dir = splitting ? join(outDir, name) : outDir;
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, splitting ? "handler.mjs" : `${name}.mjs`);
   await build({
     entryPoints: [resolve(REPOSITORY_ROOT, FUNCTION_ENTRIES[name])],
-    outfile: file,
+    ...(splitting
+      ? { splitting, outdir: dir, outExtension: { ".js": ".mjs" } }
+      : { outfile: file }),
     bundle: true,
     platform: "node",
     format: "esm",

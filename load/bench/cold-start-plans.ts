@@ -44,6 +44,9 @@ export async function coldStartPlans(
       secret: randomBytes(32).toString("base64url"),
       databaseUrl,
       originSecret: randomBytes(32).toString("base64url"),
+      // As deployed: SES is created at cold start but loaded only by the first send.
+      mailFrom: "no-reply@example.com",
+      mailSesRegion: "us-east-1",
     }),
     // The JWKS: Better Auth's own path through the database.
     event: await requestToGatewayEvent(new Request(`${fixture.origin}/api/auth/jwks`), {

@@ -15,7 +15,7 @@ import type { Task } from "../../functions/tasks/task-schemas";
 import { createAccessTokenSource, REFRESH_BEFORE_EXPIRY_MS } from "../src/scripts/access-token";
 import { ApiError, fieldErrorsFrom } from "../src/scripts/api-error";
 import { createTasksApi, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX } from "../src/scripts/tasks-api";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../src/scripts/validation";
+import { checkEmail, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../src/scripts/validation";
 
 function jwt(claims: Record<string, unknown>): string {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -123,6 +123,24 @@ describe("tasks API calls", () => {
     expect(calls.filter((call) => call.url.includes("/api/tasks"))).toHaveLength(2);
   });
 
+  it("reports SESSION_ENDED from the API at once, without asking for another token", async () => {
+    const { fetchImpl, calls } = scriptedFetch((url) =>
+      url.endsWith("/token")
+        ? json(200, { token: jwt({ exp: 9e9 }) })
+        : json(401, {
+            error: { code: "SESSION_ENDED", message: "Your session has ended; sign in again" },
+          }),
+    );
+    const api = createTasksApi({ tokens: createAccessTokenSource({ fetchImpl }), fetchImpl });
+    const error = await api.create({ title: "Too late", description: null }).catch((e) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).kind).toBe("session-ended");
+    expect(calls.map((call) => call.url.replace(/^.*\/api/, "/api"))).toEqual([
+      "/api/auth/token",
+      "/api/tasks",
+    ]);
+  });
+
   it("turns 503 into a retry message and sends filters and cursors as the API expects", async () => {
     const { fetchImpl, calls } = scriptedFetch((url) =>
       url.endsWith("/token")
@@ -212,5 +230,11 @@ describe("tasks API calls", () => {
     expect(TASK_DESCRIPTION_MAX).toBe(SCHEMA_DESCRIPTION_MAX);
     expect(PASSWORD_MIN_LENGTH).toBe(AUTH_PASSWORD_MIN);
     expect(PASSWORD_MAX_LENGTH).toBe(AUTH_PASSWORD_MAX);
+  });
+
+  it("refuses an address over 254 characters before it is sent, and accepts one at the limit", () => {
+    const atLimit = `${"a".repeat(254 - "@example.com".length)}@example.com`;
+    expect(checkEmail(atLimit)).toBeNull();
+    expect(checkEmail(`a${atLimit}`)).toContain("at most 254 characters");
   });
 });

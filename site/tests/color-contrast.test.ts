@@ -57,6 +57,9 @@ const PAIRS: Array<[string, string, number]> = [
   ["danger", "danger-bg", 4.5],
   ["bg", "danger", 4.5],
   ["text", "success-bg", 4.5],
+  // A strong password's verdict and the "This device" mark (inside cards and on the page).
+  ["success", "bg", 4.5],
+  ["success", "surface-raised", 4.5],
   ["bg", "text", 4.5],
   ["focus", "bg", 3],
   ["focus", "surface-raised", 3],

@@ -19,6 +19,7 @@ export interface PageWeight {
 
 const STATIC_IMPORT =
   /(?:^|[;\s}])(?:import|export)\s*(?:[\w$*{}\s,]+?\s*from\s*)?["']([^"']+\.js)["']/g;
+const DYNAMIC_IMPORT = /\bimport\(\s*["']([^"']+\.js)["']\s*\)/g;
 const SCRIPT_SRC = /<script\b[^>]*\bsrc="([^"]+)"[^>]*>/g;
 const INLINE_SCRIPT = /<script\b(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g;
 const STYLESHEET = /<link\b[^>]*\brel="stylesheet"[^>]*\bhref="([^"]+)"[^>]*>/g;
@@ -57,11 +58,47 @@ async function moduleGraph(distDir: string, entry: string, seen: Set<string>): P
   for (const match of code.matchAll(STATIC_IMPORT)) {
     const specifier = match[1];
     if (!specifier?.startsWith(".") && !specifier?.startsWith("/")) continue;
-    const target = specifier.startsWith("/")
-      ? specifier.slice(1)
-      : posix.join(posix.dirname(entry), specifier);
-    await moduleGraph(distDir, target, seen);
+    await moduleGraph(distDir, resolveImport(entry, specifier), seen);
   }
+}
+
+function resolveImport(entry: string, specifier: string): string {
+  return specifier.startsWith("/")
+    ? specifier.slice(1)
+    : posix.join(posix.dirname(entry), specifier);
+}
+
+/**
+ * What a module fetches later through dynamic import(), transitively: the chunks a page pays for
+ * only when the code that needs them first runs. `chunkName` picks the module by file name.
+ */
+export async function measureOnDemand(
+  distDir: string,
+  chunkName: string,
+): Promise<{ files: string[]; weight: Weight }> {
+  const chunk = (await readdir(join(distDir, "_astro"))).find(
+    (name) => name.startsWith(`${chunkName}.`) && name.endsWith(".js"),
+  );
+  if (!chunk) throw new Error(`no chunk named ${chunkName} in ${distDir}`);
+  const loaded = new Set<string>();
+  await moduleGraph(distDir, `_astro/${chunk}`, loaded);
+  const later = new Set<string>();
+  const queue = [...loaded];
+  for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
+    const code = await readFile(join(distDir, entry), "utf8");
+    for (const match of code.matchAll(DYNAMIC_IMPORT)) {
+      const graph = new Set<string>();
+      await moduleGraph(distDir, resolveImport(entry, match[1] ?? ""), graph);
+      for (const module of graph) {
+        if (loaded.has(module) || later.has(module)) continue;
+        later.add(module);
+        queue.push(module);
+      }
+    }
+  }
+  const weight: Weight = { raw: 0, gzip: 0 };
+  for (const module of later) add(weight, weigh(await readFile(join(distDir, module))));
+  return { files: [...later], weight };
 }
 
 export async function measurePages(distDir: string): Promise<PageWeight[]> {

@@ -20,7 +20,13 @@ const CHECKOUT = createHash("sha256").update(SITE_ROOT).digest("hex").slice(0, 1
 export const DIST_DIR = join(tmpdir(), `site-test-dist-${CHECKOUT}`);
 const STAMP = join(tmpdir(), `site-test-dist-${CHECKOUT}.stamp`);
 const LOCK = join(tmpdir(), `site-test-dist-${CHECKOUT}.lock`);
-const SOURCES = ["src", "public", "astro.config.mjs"];
+/** The site's own sources, and the server module its pages bundle (the password policy). */
+const SOURCES = [
+  "src",
+  "public",
+  "astro.config.mjs",
+  "../functions/auth/password-policy-options.ts",
+];
 const ASTRO_BIN = resolve(SITE_ROOT, "..", "node_modules", "astro", "astro.js");
 
 async function newestMtime(path: string): Promise<number> {

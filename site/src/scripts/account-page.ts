@@ -1,17 +1,21 @@
-/** Account page: who is signed in, sign out, and account deletion confirmed by password. */
+/**
+ * Account page: who is signed in, sign out, the signed-in devices, change of password and of
+ * address, and account deletion confirmed by password.
+ */
+import { wireChangeEmail, wireChangePassword } from "./account-security";
 import { authClient, callAuth } from "./auth-client";
 import { describeAuthFailure } from "./auth-errors";
 import {
-  clearFieldError,
-  control,
+  checkedField,
+  formShell,
+  onValidSubmit,
   requireElement,
-  setBusy,
   setMessage,
-  showFieldError,
-  validateAll,
-  validateAsYouGo,
-} from "./form-fields";
+  showAuthFailure,
+} from "./auth-form";
+import { clearFieldError, setBusy } from "./form-fields";
 import { leaveTo, PATHS, signInUrl } from "./navigation";
+import { refreshSessions } from "./session-list";
 import { checkPassword } from "./validation";
 
 const loading = requireElement(document, "#account-loading", HTMLElement);
@@ -21,11 +25,11 @@ const emailOutput = requireElement(document, "#account-email", HTMLElement);
 const signOutButton = requireElement(document, "#sign-out", HTMLButtonElement);
 const signOutError = requireElement(document, "#sign-out-error", HTMLElement);
 const deleteStart = requireElement(document, "#delete-start", HTMLButtonElement);
-const deleteForm = requireElement(document, "#delete-form", HTMLFormElement);
 const deleteCancel = requireElement(document, "#delete-cancel", HTMLButtonElement);
-const deleteSubmit = requireElement(deleteForm, 'button[type="submit"]', HTMLButtonElement);
-const deleteError = requireElement(deleteForm, "#form-error", HTMLElement);
-const password = control(deleteForm, "password");
+const deleteShell = formShell("delete-form");
+const password = checkedField(deleteShell, "password", (value) => checkPassword(value, "existing"));
+
+const account = { email: "", name: "" };
 
 async function showAccount(): Promise<void> {
   const result = await callAuth((fetchOptions) => authClient.getSession({ fetchOptions }));
@@ -45,20 +49,23 @@ async function showAccount(): Promise<void> {
     leaveTo(signInUrl("sign-in-required"));
     return;
   }
+  account.email = user.email;
+  account.name = user.name;
   emailOutput.textContent = user.email;
   loading.hidden = true;
   details.hidden = false;
+  await refreshSessions();
 }
 
 function openDeleteForm(open: boolean): void {
-  deleteForm.hidden = !open;
+  deleteShell.form.hidden = !open;
   deleteStart.hidden = open;
   deleteStart.setAttribute("aria-expanded", String(open));
-  if (open) password.focus();
+  if (open) password.input.focus();
   else {
-    password.value = "";
-    clearFieldError(password);
-    setMessage(deleteError, "");
+    password.input.value = "";
+    clearFieldError(password.input);
+    setMessage(deleteShell.formError, "");
     deleteStart.focus();
   }
 }
@@ -74,32 +81,18 @@ signOutButton.addEventListener("click", async () => {
 
 deleteStart.addEventListener("click", () => openDeleteForm(true));
 deleteCancel.addEventListener("click", () => openDeleteForm(false));
-deleteForm.addEventListener("keydown", (event) => {
+deleteShell.form.addEventListener("keydown", (event) => {
   if (event.key === "Escape") openDeleteForm(false);
 });
-validateAsYouGo(password, () => checkPassword(password.value, "existing"));
 
-deleteForm.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  setMessage(deleteError, "");
-  if (deleteSubmit.disabled) return;
-  if (!validateAll([[password, () => checkPassword(password.value, "existing")]])) return;
-  setBusy(deleteSubmit, true, "Deleting…");
+onValidSubmit(deleteShell, [password], "Deleting…", async () => {
   const result = await callAuth((fetchOptions) =>
-    authClient.deleteUser({ password: password.value, fetchOptions }),
+    authClient.deleteUser({ password: password.input.value, fetchOptions }),
   );
-  setBusy(deleteSubmit, false, "Deleting…");
-  if (result.ok) {
-    leaveTo(`${PATHS.home}?account=deleted`);
-    return;
-  }
-  const problem = describeAuthFailure(result.failure, "delete-account");
-  if (problem.field === "password") {
-    showFieldError(password, problem.message);
-    password.focus();
-  } else {
-    setMessage(deleteError, problem.message);
-  }
+  if (result.ok) leaveTo(`${PATHS.home}?account=deleted`);
+  else showAuthFailure(deleteShell, result.failure, "delete-account", { password: password.input });
 });
 
+wireChangePassword(() => account);
+wireChangeEmail(() => account.email);
 void showAccount();

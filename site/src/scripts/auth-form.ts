@@ -1,65 +1,122 @@
-/** What the sign-in and sign-up pages share: field wiring, error placement, busy state. */
+/**
+ * What every account form shares (AuthForm.astro + Field.astro): finding its parts, checks as you
+ * type, one submit path with a busy button, and the server's complaint put next to its field.
+ */
 import { type AuthFailure, authClient } from "./auth-client";
-import { type AuthAction, describeAuthFailure } from "./auth-errors";
-import {
-  type Control,
-  clearFieldError,
-  control,
-  requireElement,
-  setBusy,
-  setMessage,
-  showFieldError,
-  validateAll,
-  validateAsYouGo,
-} from "./form-fields";
+import { type AuthAction, type AuthField, describeAuthFailure } from "./auth-errors";
+import * as formFields from "./form-fields";
 import { leaveTo, PATHS } from "./navigation";
+
 import { checkEmail, checkPassword } from "./validation";
 
-export interface AuthFormParts {
+type Control = formFields.Control;
+
+export { control, requireElement, setMessage } from "./form-fields";
+export type { Control };
+
+export interface FormShell {
   form: HTMLFormElement;
-  email: Control;
-  password: Control;
   submit: HTMLButtonElement;
   formError: HTMLElement;
 }
 
-export function wireAuthForm(formId: string, passwordPurpose: "new" | "existing"): AuthFormParts {
-  const form = requireElement(document, `#${formId}`, HTMLFormElement);
-  const email = control(form, "email");
-  const password = control(form, "password");
-  const submit = requireElement(form, 'button[type="submit"]', HTMLButtonElement);
-  const formError = requireElement(form, "#form-error", HTMLElement);
-  const showPassword = requireElement(form, "#show-password", HTMLInputElement);
+/** One field and the check that decides whether it is ready to send. */
+export interface CheckedField {
+  input: Control;
+  check: () => string | null;
+}
 
-  validateAsYouGo(email, () => checkEmail(email.value));
-  validateAsYouGo(password, () => checkPassword(password.value, passwordPurpose));
-  showPassword.addEventListener("change", () => {
-    password.setAttribute("type", showPassword.checked ? "text" : "password");
+export function formShell(formId: string): FormShell {
+  const form = formFields.requireElement(document, `#${formId}`, HTMLFormElement);
+  return {
+    form,
+    submit: formFields.requireElement(form, 'button[type="submit"]', HTMLButtonElement),
+    formError: formFields.requireElement(form, '[data-role="form-error"]', HTMLElement),
+  };
+}
+
+/** A named control of the form, checked on blur and, once wrong, on every keystroke. */
+export function checkedField(
+  shell: FormShell,
+  name: string,
+  check: (value: string) => string | null,
+): CheckedField {
+  const input = formFields.control(shell.form, name);
+  const field = { input, check: () => check(input.value) };
+  formFields.validateAsYouGo(input, field.check);
+  return field;
+}
+
+/** Every "show password" switch inside the form shows or hides the input it names. */
+function wireShowPassword(form: HTMLFormElement): void {
+  for (const toggle of form.querySelectorAll<HTMLInputElement>("input[data-show-password]")) {
+    const input = document.getElementById(toggle.dataset.showPassword ?? "");
+    toggle.addEventListener("change", () => {
+      input?.setAttribute("type", toggle.checked ? "text" : "password");
+    });
+  }
+}
+
+/**
+ * Runs `send` when every field passes its check, with the submit button busy meanwhile; a second
+ * submit while one is running is ignored. `send` may answer how many milliseconds the button
+ * should then stay disabled (a quiet cooldown for "send the mail again").
+ */
+export function onValidSubmit(
+  shell: FormShell,
+  fields: CheckedField[],
+  busyLabel: string,
+  send: () => Promise<unknown>,
+): void {
+  wireShowPassword(shell.form);
+  shell.form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (shell.submit.disabled) return;
+    formFields.setMessage(shell.formError, "");
+    if (!formFields.validateAll(fields.map(({ input, check }) => [input, check]))) return;
+    formFields.setBusy(shell.submit, true, busyLabel);
+    let coolDownMs: unknown = 0;
+    try {
+      coolDownMs = await send();
+    } finally {
+      formFields.setBusy(shell.submit, false, busyLabel);
+    }
+    if (typeof coolDownMs === "number" && coolDownMs > 0) {
+      shell.submit.disabled = true;
+      window.setTimeout(() => {
+        shell.submit.disabled = false;
+      }, coolDownMs);
+    }
   });
-  return { form, email, password, submit, formError };
 }
 
-export function validateAuthForm(parts: AuthFormParts, passwordPurpose: "new" | "existing") {
-  setMessage(parts.formError, "");
-  return validateAll([
-    [parts.email, () => checkEmail(parts.email.value)],
-    [parts.password, () => checkPassword(parts.password.value, passwordPurpose)],
-  ]);
-}
-
-/** Puts the server's complaint next to the field it is about and moves focus there. */
-export function showAuthFailure(parts: AuthFormParts, failure: AuthFailure, action: AuthAction) {
+/** Puts the server's complaint next to the field it is about (or above the form) and focuses it. */
+export function showAuthFailure(
+  shell: FormShell,
+  failure: AuthFailure,
+  action: AuthAction,
+  fields: Partial<Record<AuthField, Control>>,
+): void {
   const problem = describeAuthFailure(failure, action);
-  clearFieldError(parts.email);
-  clearFieldError(parts.password);
-  if (problem.field === "form") {
-    setMessage(parts.formError, problem.message);
-    parts.submit.focus();
+  for (const input of Object.values(fields)) formFields.clearFieldError(input);
+  const input = problem.field === "form" ? undefined : fields[problem.field];
+  if (!input) {
+    formFields.setMessage(shell.formError, problem.message);
+    shell.submit.focus();
     return;
   }
-  const input = problem.field === "email" ? parts.email : parts.password;
-  showFieldError(input, problem.message);
+  formFields.showFieldError(input, problem.message);
   input.focus();
+}
+
+/** The e-mail and password of the sign-in and sign-up forms. */
+export function credentialsForm(formId: string, purpose: "new" | "existing") {
+  const shell = formShell(formId);
+  return {
+    shell,
+    email: checkedField(shell, "email", checkEmail),
+    password: checkedField(shell, "password", (value) => checkPassword(value, purpose)),
+  };
 }
 
 /** A visitor who is already signed in has nothing to do on these pages. */
@@ -72,17 +129,4 @@ export function skipIfSignedIn(): void {
     .catch(() => {
       // No answer: stay and let the visitor sign in.
     });
-}
-
-export async function whileBusy<T>(
-  button: HTMLButtonElement,
-  label: string,
-  work: () => Promise<T>,
-): Promise<T> {
-  setBusy(button, true, label);
-  try {
-    return await work();
-  } finally {
-    setBusy(button, false, label);
-  }
 }

@@ -1,31 +1,43 @@
 import { authClient, callAuth } from "./auth-client";
 import {
+  credentialsForm,
+  onValidSubmit,
+  setMessage,
   showAuthFailure,
   skipIfSignedIn,
-  validateAuthForm,
-  whileBusy,
-  wireAuthForm,
 } from "./auth-form";
-import { leaveTo, PATHS, readSignInReason, SIGN_IN_MESSAGES } from "./navigation";
+import { checkInboxUrl, leaveTo, PATHS, readSignInReason, SIGN_IN_MESSAGES } from "./navigation";
 
-const parts = wireAuthForm("sign-in-form", "existing");
+const { shell, email, password } = credentialsForm("sign-in-form", "existing");
 const notice = document.getElementById("sign-in-notice");
 const reason = readSignInReason(window.location.search);
 if (notice && reason) notice.textContent = SIGN_IN_MESSAGES[reason];
-if (reason !== "signed-out") skipIfSignedIn();
+if (reason !== "signed-out" && reason !== "password-reset") skipIfSignedIn();
 
-parts.form.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  if (parts.submit.disabled || !validateAuthForm(parts, "existing")) return;
-  const result = await whileBusy(parts.submit, "Signing in…", () =>
-    callAuth((fetchOptions) =>
-      authClient.signIn.email({
-        email: parts.email.value.trim(),
-        password: parts.password.value,
-        fetchOptions,
-      }),
-    ),
+/** Not verified yet: say so, and link to the page that sends the link again. */
+function showNotVerified(address: string): void {
+  setMessage(
+    shell.formError,
+    "Confirm your e-mail address first: open the link we sent you when you signed up. ",
+  );
+  const resend = document.createElement("a");
+  resend.href = checkInboxUrl(address);
+  resend.textContent = "Send the link again";
+  shell.formError.append(resend, ".");
+  resend.focus();
+}
+
+onValidSubmit(shell, [email, password], "Signing in…", async () => {
+  const address = email.input.value.trim();
+  const result = await callAuth((fetchOptions) =>
+    authClient.signIn.email({ email: address, password: password.input.value, fetchOptions }),
   );
   if (result.ok) leaveTo(PATHS.tasks);
-  else showAuthFailure(parts, result.failure, "sign-in");
+  else if (result.failure.code === "EMAIL_NOT_VERIFIED") showNotVerified(address);
+  else {
+    showAuthFailure(shell, result.failure, "sign-in", {
+      email: email.input,
+      password: password.input,
+    });
+  }
 });

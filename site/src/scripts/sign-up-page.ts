@@ -1,27 +1,40 @@
 import { authClient, callAuth } from "./auth-client";
-import {
-  showAuthFailure,
-  skipIfSignedIn,
-  validateAuthForm,
-  whileBusy,
-  wireAuthForm,
-} from "./auth-form";
-import { leaveTo, PATHS } from "./navigation";
+import { credentialsForm, onValidSubmit, showAuthFailure, skipIfSignedIn } from "./auth-form";
+import { checkInboxUrl, leaveTo, PATHS } from "./navigation";
+import { attachStrengthFeedback } from "./password-strength";
 
-const parts = wireAuthForm("sign-up-form", "new");
+const { shell, email, password } = credentialsForm("sign-up-form", "new");
 skipIfSignedIn();
 
-parts.form.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  if (parts.submit.disabled || !validateAuthForm(parts, "new")) return;
-  const email = parts.email.value.trim();
-  // Better Auth requires a display name; the part before the @ is a sensible default.
-  const name = email.split("@")[0] || email;
-  const result = await whileBusy(parts.submit, "Creating account…", () =>
-    callAuth((fetchOptions) =>
-      authClient.signUp.email({ email, password: parts.password.value, name, fetchOptions }),
-    ),
+/** Names are 1–100 characters on the server (NAME_TOO_LONG beyond). */
+const NAME_MAX_LENGTH = 100;
+
+/** Better Auth requires a display name; the part before the @ is a sensible default. */
+function nameFor(address: string): string {
+  return Array.from(address.split("@")[0] || address)
+    .slice(0, NAME_MAX_LENGTH)
+    .join("");
+}
+
+const owner = () => {
+  const address = email.input.value.trim();
+  return { email: address, name: nameFor(address) };
+};
+const strength = attachStrengthFeedback(password.input, owner);
+email.input.addEventListener("input", () => strength.refresh());
+
+onValidSubmit(shell, [email, password], "Creating account…", async () => {
+  const { email: address, name } = owner();
+  const result = await callAuth((fetchOptions) =>
+    authClient.signUp.email({ email: address, password: password.input.value, name, fetchOptions }),
   );
-  if (result.ok) leaveTo(PATHS.tasks);
-  else showAuthFailure(parts, result.failure, "sign-up");
+  // With verification on (the default) there is no session yet, for a new and a taken address
+  // alike: the next step is in the inbox. A stage without verification signs in at once.
+  if (result.ok) leaveTo(result.data?.token ? PATHS.tasks : checkInboxUrl(address));
+  else {
+    showAuthFailure(shell, result.failure, "sign-up", {
+      email: email.input,
+      "new-password": password.input,
+    });
+  }
 });

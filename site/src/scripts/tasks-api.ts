@@ -1,5 +1,11 @@
 /** Typed calls to the tasks API, authorised with the short-lived bearer JWT. */
-import type { CreateTask, Task, TaskPage, UpdateTask } from "../../../functions/tasks/task-schemas";
+import type {
+  CreateTask,
+  ErrorEnvelope,
+  Task,
+  TaskPage,
+  UpdateTask,
+} from "../../../functions/tasks/task-schemas";
 import type { AccessTokenSource } from "./access-token";
 import { ApiError } from "./api-error";
 
@@ -21,6 +27,18 @@ export interface TasksApiOptions {
   tokens: AccessTokenSource;
   fetchImpl?: typeof fetch;
   origin?: string;
+}
+
+/** The tasks API's code for a token whose session was signed out, revoked or has expired. */
+export const SESSION_ENDED_CODE = "SESSION_ENDED";
+
+/** The envelope's code, read from a copy so the response stays readable. */
+async function errorCodeOf(response: Response): Promise<string | undefined> {
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as Partial<ErrorEnvelope> | null;
+  return body?.error?.code;
 }
 
 export function createTasksApi(options: TasksApiOptions): TasksApi {
@@ -50,7 +68,10 @@ export function createTasksApi(options: TasksApiOptions): TasksApi {
     }
   }
 
-  /** Sends with the cached token; a 401/403 earns exactly one retry with a fresh token. */
+  /**
+   * Sends with the cached token; a 401/403 earns exactly one retry with a fresh token, except the
+   * API's SESSION_ENDED: that session is gone, and no new token would change the answer.
+   */
   async function request(
     method: string,
     path: string,
@@ -58,6 +79,9 @@ export function createTasksApi(options: TasksApiOptions): TasksApi {
     keepalive = false,
   ): Promise<Response> {
     let response = await send(method, path, body, await options.tokens.get(), keepalive);
+    if (response.status === 401 && (await errorCodeOf(response)) === SESSION_ENDED_CODE) {
+      throw ApiError.sessionEnded();
+    }
     if (response.status === 401 || response.status === 403) {
       response = await send(method, path, body, await options.tokens.refresh(), keepalive);
       if (response.status === 401 || response.status === 403) throw ApiError.sessionEnded();

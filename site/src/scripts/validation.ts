@@ -7,9 +7,15 @@ export const PASSWORD_MAX_LENGTH = 128;
 // Deliberately loose: one @, something on both sides, a dot in the domain. The server decides.
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** RFC 5321's limit, which the auth server enforces too (EMAIL_TOO_LONG). */
+export const EMAIL_MAX_LENGTH = 254;
+
 export function checkEmail(value: string): string | null {
   const email = value.trim();
   if (email.length === 0) return "Enter your e-mail address.";
+  if (email.length > EMAIL_MAX_LENGTH) {
+    return `Use at most ${EMAIL_MAX_LENGTH} characters for the address (${email.length} now).`;
+  }
   if (!EMAIL_SHAPE.test(email)) return "Enter a valid e-mail address, like name@example.com.";
   return null;
 }
