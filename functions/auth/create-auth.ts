@@ -4,7 +4,7 @@ import { APIError, createAuthMiddleware } from "better-auth/api";
 import { jwt } from "better-auth/plugins/jwt";
 import type { Database } from "../db/database";
 import { account, jwks, rateLimit, session, user, verification } from "../db/schema";
-import type { TokenProfile } from "../shared/access-token";
+import type { TokenPayload } from "../shared/access-token";
 import { CLIENT_IP_HEADER } from "../shared/client-address";
 import { log } from "../shared/log";
 import { accountLockout } from "./account-lockout";
@@ -146,8 +146,13 @@ export function createAuth(settings: AuthSettings) {
           issuer: settings.issuer,
           audience: settings.audience,
           expirationTime: `${ACCESS_TOKEN_TTL_SECONDS}s`,
-          // Better Auth sets `sub` to the user id itself; the site shows e-mail and name.
-          definePayload: ({ user }): TokenProfile => ({ email: user.email, name: user.name }),
+          // Better Auth sets `sub` to the user id itself; the site shows e-mail and name, and the
+          // tasks API refuses the token once its session (`sid`) is signed out or expired.
+          definePayload: ({ user, session }): TokenPayload => ({
+            email: user.email,
+            name: user.name,
+            sid: session.id,
+          }),
         },
       }),
     ],
