@@ -3,23 +3,26 @@
  * runs on this machine and only talks to 127.0.0.1. Sections:
  *   1. token verification (verifyAccessToken) beside the raw node:crypto Ed25519 floor
  *   2. the authorizer Lambda entry on a real event
- *   3. the API under open-loop load on PostgreSQL beside a SELECT 1 floor on the same gateway
+ *   3. the API under open-loop load on PostgreSQL beside a SELECT 1 floor on the same gateway,
+ *      and (3a) the session check's cost: each task statement beside its form without the check
  *   4. cold start of every bundled function: import, first invocation, bundle size
  * Settings (environment): BENCH_VERIFY_ITERATIONS, BENCH_HANDLER_ITERATIONS, BENCH_RATE,
- * BENCH_DURATION, BENCH_WARMUP, BENCH_USERS, BENCH_COLD_RUNS, and DATABASE_URL (a PostgreSQL on
+ * BENCH_DURATION, BENCH_WARMUP, BENCH_USERS, BENCH_SESSION_ITERATIONS, BENCH_COLD_RUNS, and DATABASE_URL (a PostgreSQL on
  * this machine; default: a fresh database on 127.0.0.1:5432, dropped afterwards).
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { authEnvironment } from "../../functions/auth/config";
 import { authorizerEnvironment } from "../../functions/authorizer/config";
+import { openDatabase } from "../../functions/db/database";
 import { isLoopbackHost } from "../../functions/db/local-websocket-pipe";
 import { migrateEnvironment } from "../../functions/migrate/config";
 import { tasksEnvironment } from "../../functions/tasks/config";
 import { requestToGatewayEvent } from "../../infra/local/gateway-event";
 import { createTestDatabase, ENGINES } from "../../infra/testing/database";
+import { insertUser } from "../../infra/testing/table-rows";
 import { type ApiLoadResult, benchApiLoad } from "./api-load-bench";
 import { type AuthFixture, startAuthFixture } from "./auth-fixture";
 import {
@@ -28,6 +31,11 @@ import {
   type ColdStartResult,
   type FunctionName,
 } from "./cold-start-bench";
+import {
+  benchSessionCheck,
+  SESSION_CHECK_OPERATIONS,
+  type SessionCheckResult,
+} from "./session-check-bench";
 import { bytes, ms, ratio, table, verdict } from "./stats";
 import {
   authorizerEvent,
@@ -66,6 +74,7 @@ const settings = {
   durationSeconds: setting("BENCH_DURATION", 20, 2, 90),
   warmupSeconds: setting("BENCH_WARMUP", 3, 1, 30),
   users: setting("BENCH_USERS", 20, 1, 200),
+  sessionIterations: setting("BENCH_SESSION_ITERATIONS", 400, 50, 10_000),
   coldRuns: setting("BENCH_COLD_RUNS", 3, 1, 10),
 };
 
@@ -134,15 +143,19 @@ function coldStartPlans(
 async function firstEvents(
   fixture: AuthFixture,
   plans: Map<FunctionName, ColdStartPlan>,
+  databaseUrl: string | undefined,
 ): Promise<void> {
   const authorizer = plans.get("authorizer");
   if (authorizer) authorizer.event = await authorizerEvent(fixture);
   const api = plans.get("api");
-  if (api) {
-    // A signed-in user's list: the authorizer context as the gateway passes it, a real query.
+  if (api && databaseUrl) {
+    // A signed-in user's list: the authorizer context as the gateway passes it, a real query
+    // (with its session check, so the user needs a live session row).
+    const { db, close } = await openDatabase({ url: databaseUrl, maxConnections: 1 });
+    const caller = await insertUser(db).finally(close);
     api.event = await requestToGatewayEvent(new Request(`${fixture.origin}/api/tasks`), {
       routeKey: "GET /api/tasks",
-      authorizer: { userId: randomUUID(), verifyMs: 0.1 },
+      authorizer: { userId: caller.userId, sessionId: caller.sessionId, verifyMs: 0.1 },
     });
   }
   const auth = plans.get("auth");
@@ -171,6 +184,7 @@ interface Report {
   authorizerHandler?: HandlerBenchResult;
   apiLoad?: ApiLoadResult;
   apiLoadSkipped?: string;
+  sessionCheck?: SessionCheckResult;
   coldStart: ColdStartResult[];
   coldStartSkipped?: string;
 }
@@ -302,6 +316,7 @@ function printReport(report: Report): void {
   } else if (report.apiLoadSkipped) {
     out.push("", `3. API under load: skipped (${report.apiLoadSkipped})`);
   }
+  if (report.sessionCheck) out.push(...sessionCheckSection(report.sessionCheck));
   if (coldStart.length > 0) {
     out.push(
       "",
@@ -325,6 +340,37 @@ function printReport(report: Report): void {
   }
   if (report.coldStartSkipped) out.push(`   (${report.coldStartSkipped})`);
   process.stdout.write(`${out.join("\n")}\n`);
+}
+
+function sessionCheckSection(result: SessionCheckResult): string[] {
+  const rows = SESSION_CHECK_OPERATIONS.map((operation) => {
+    const { checked, unchecked } = result.operations[operation];
+    return [
+      operation,
+      ms(unchecked.p50),
+      ms(checked.p50),
+      ratio(checked.p50 / unchecked.p50),
+      ms(unchecked.p99),
+      ms(checked.p99),
+      ratio(checked.p99 / unchecked.p99),
+    ];
+  });
+  return [
+    "",
+    `3a. Session check (caller_session CTE), one statement each: ${result.iterations} per side and operation, alternating blocks, same pool, ${result.users} users × ${result.tasksPerUser} tasks`,
+    table(
+      [
+        "statement",
+        "p50 before",
+        "p50 checked",
+        "p50 ratio",
+        "p99 before",
+        "p99 checked",
+        "p99 ratio",
+      ],
+      rows,
+    ),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -367,10 +413,17 @@ async function main(): Promise<void> {
       database = found;
       step(`3. API load on ${database.label} (${settings.rate} req/s)`);
       report.apiLoad = await benchApiLoad({ databaseUrl: database.url, ...settings });
+      step(`3a. session check: each task statement with and without it`);
+      report.sessionCheck = await benchSessionCheck({
+        databaseUrl: database.url,
+        iterations: settings.sessionIterations,
+        users: settings.users,
+        tasksPerUser: 25,
+      });
     }
 
     const plans = coldStartPlans(fixture, database?.url);
-    await firstEvents(fixture, plans);
+    await firstEvents(fixture, plans, database?.url);
     const outDir = resolve(REPOSITORY_ROOT, ".build/bench");
     for (const [name, plan] of plans) {
       step(`4. cold start: ${name}`);
