@@ -1,6 +1,6 @@
 import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
-import { APIError, createAuthMiddleware } from "better-auth/api";
+import { APIError } from "better-auth/api";
 import { jwt } from "better-auth/plugins/jwt";
 import type { Database } from "../db/database";
 import { account, jwks, rateLimit, session, user, verification } from "../db/schema";
@@ -8,6 +8,8 @@ import type { TokenPayload } from "../shared/access-token";
 import { CLIENT_IP_HEADER } from "../shared/client-address";
 import { log } from "../shared/log";
 import { accountLockout } from "./account-lockout";
+import { type BeforeHook, runInOrder } from "./before-hooks";
+import { boundProfileFields } from "./profile-fields";
 
 /** Better Auth is mounted here on the shared origin (CloudFront forwards /api/* to the HTTP API). */
 export const AUTH_BASE_PATH = "/api/auth";
@@ -119,7 +121,7 @@ export function createAuth(settings: AuthSettings) {
       disableOriginCheck: false,
       disableCSRFCheck: false,
     },
-    hooks: { before: requirePasswordToDeleteAccount },
+    hooks: { before: runInOrder(BEFORE_HOOKS) },
     // Unexpected errors propagate to the Lambda wrapper, which logs them without SQL or
     // parameters and answers a generic 500 (Better Auth would print them to the console).
     onAPIError: { throw: true },
@@ -165,8 +167,8 @@ export type Auth = ReturnType<typeof createAuth>;
  * Every account here has a password, so deleting one always re-checks it (Better Auth would
  * otherwise accept any session younger than a day).
  */
-const requirePasswordToDeleteAccount = createAuthMiddleware(async (ctx) => {
-  if (ctx.path !== "/delete-user") return;
+const requirePasswordToDeleteAccount: BeforeHook = (ctx) => {
+  if (ctx.path !== "/delete-user") return undefined;
   const password: unknown = (ctx.body as { password?: unknown } | undefined)?.password;
   if (typeof password !== "string" || password.length === 0) {
     throw new APIError("BAD_REQUEST", {
@@ -174,4 +176,8 @@ const requirePasswordToDeleteAccount = createAuthMiddleware(async (ctx) => {
       message: "Enter your password to delete your account",
     });
   }
-});
+  return undefined;
+};
+
+/** Every check before Better Auth's endpoints, in the order they run (one entry per line). */
+const BEFORE_HOOKS: readonly BeforeHook[] = [requirePasswordToDeleteAccount, boundProfileFields];
