@@ -180,4 +180,4 @@ const requirePasswordToDeleteAccount: BeforeHook = (ctx) => {
 };
 
 /** Every check before Better Auth's endpoints, in the order they run (one entry per line). */
-const BEFORE_HOOKS: readonly BeforeHook[] = [requirePasswordToDeleteAccount, boundProfileFields];
+const BEFORE_HOOKS: readonly BeforeHook[] = [boundProfileFields, requirePasswordToDeleteAccount];

@@ -112,6 +112,21 @@ describeEachEngine("profile field bounds on %s", (database) => {
     expect((await usersWith(account.email))[0]?.email).toBe(account.email);
   });
 
+  it("leaves a short new e-mail and a body without the fields to Better Auth", async () => {
+    const account = await signUp(call, uniqueEmail("passes"));
+    const ours = ["NAME_REQUIRED", "NAME_TOO_LONG", "EMAIL_TOO_LONG"];
+    const changed = await call("POST", "/change-email", {
+      cookie: account.cookie,
+      body: { newEmail: uniqueEmail("new") },
+    });
+    expect(ours).not.toContain(((await changed.json()) as { code?: string }).code);
+    // No body at all: Better Auth's own validation answers, not a crash in the hook.
+    const empty = await call("POST", "/sign-up/email");
+    expect(empty.status).toBeGreaterThanOrEqual(400);
+    expect(empty.status).toBeLessThan(500);
+    expect(ours).not.toContain(((await empty.json()) as { code?: string }).code);
+  });
+
   it("mints a token far below the authorizer's limit for the largest allowed profile, and the authorizer accepts it", async () => {
     const email = longestEmail().replace(/^a/, "z");
     // 100 four-byte characters: the most bytes a name may hold.

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { type Database, openDatabase } from "../../functions/db/database";
 import { task } from "../../functions/db/schema";
 import type { Caller } from "../../functions/tasks/caller-session";
@@ -106,7 +106,16 @@ export async function benchSessionCheck(options: {
       }
       return ids;
     };
-    const seededIds = await db.select({ id: task.id, userId: task.userId }).from(task);
+    // Only this section's users: the database may hold other sections' rows.
+    const seededIds = await db
+      .select({ id: task.id, userId: task.userId })
+      .from(task)
+      .where(
+        inArray(
+          task.userId,
+          callers.map((caller) => caller.userId),
+        ),
+      );
     const updatable = seededIds.map(({ id, userId }) => ({
       id,
       caller: callers.find((caller) => caller.userId === userId) as Caller,
