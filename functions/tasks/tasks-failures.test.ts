@@ -134,28 +134,31 @@ describeEachEngine("tasks API failure handling on %s", (database) => {
   });
 
   it("answers 401 SESSION_ENDED when a write loses the race with its account's deletion", async () => {
-    const owner = await insertUser(database.db);
-    // The statement saw the session, then the user row vanished before the insert's foreign key
-    // check: played here by a session row that outlives its user (no cascade).
-    await database.db.execute(sql`alter table session drop constraint session_user_id_user_id_fk`);
-    await database.db.execute(sql`delete from "user" where id = ${owner.id}`);
-
-    const before = await countTasks(database.db);
-    const logs = await loggedText(async () => {
-      const response = await call("POST", "/api/tasks", {
-        as: owner,
-        json: { title: "after deletion" },
-        headers: { authorization: `Bearer ${TOKEN}` },
+    const racing = await createTestDatabase(database.engine);
+    try {
+      const owner = await insertUser(racing.db);
+      // The statement saw the session, then the user row vanished before the insert's foreign
+      // key check: played here by a session row that outlives its user (no cascade).
+      await racing.db.execute(sql`alter table session drop constraint session_user_id_user_id_fk`);
+      await racing.db.execute(sql`delete from "user" where id = ${owner.id}`);
+      const racingCall = createGatewayClient(racing);
+      const logs = await loggedText(async () => {
+        const response = await racingCall("POST", "/api/tasks", {
+          as: owner,
+          json: { title: "after deletion" },
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        expect(response.status).toBe(401);
+        expect(await response.json()).toEqual({
+          error: { code: "SESSION_ENDED", message: "Your session has ended; sign in again" },
+        });
       });
-      expect(response.status).toBe(401);
-      expect(await response.json()).toEqual({
-        error: { code: "SESSION_ENDED", message: "Your session has ended; sign in again" },
-      });
-    });
-    expect(await countTasks(database.db)).toBe(before);
-    expect(await taskRows(database.db, owner.id)).toEqual([]);
-    expect(logs).toContain('"code":"23503"');
-    expect(logs).not.toContain(TOKEN);
+      expect(await countTasks(racing.db)).toBe(0);
+      expect(logs).toContain('"code":"23503"');
+      expect(logs).not.toContain(TOKEN);
+    } finally {
+      await racing.dispose();
+    }
   });
 
   it("answers 400 invalid_request when the database refuses a value through a check constraint", async () => {
