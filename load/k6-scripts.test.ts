@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { build, type Plugin } from "esbuild";
@@ -10,6 +13,7 @@ import {
   pickOperation,
   TASK_POOL_LIMIT,
 } from "./lib/mix";
+import { parseUsersFile, verificationTokenIn } from "./lib/seeded-users";
 import { serverTimingDuration } from "./lib/server-timing";
 
 /**
@@ -30,6 +34,7 @@ const K6_STAND_INS: Record<string, string> = {
   "k6/execution": `export default { vu: { idInTest: 1 }, scenario: { iterationInTest: 0 } };`,
   "k6/metrics": `export class Trend { constructor(name) { this.name = name; } add() {} }`,
   "k6/encoding": `export default { b64decode: (s) => Buffer.from(s, "base64url").toString() };`,
+  "k6/data": `export class SharedArray { constructor(_name, build) { return build(); } }`,
 };
 
 const k6StandIns: Plugin = {
@@ -74,7 +79,10 @@ async function loadScript(script: string, env: Record<string, string> = {}): Pro
     platform: "node",
     logLevel: "silent",
     plugins: [k6StandIns],
-    banner: { js: "const __ENV = globalThis.__k6TestEnv;" },
+    // k6's init-context globals: the -e settings, and open() (read straight from disk here).
+    banner: {
+      js: 'const __ENV = globalThis.__k6TestEnv; const open = (path) => process.getBuiltinModule("node:fs").readFileSync(path, "utf8");',
+    },
   });
   const code = bundle.outputFiles[0]?.text ?? "";
   (globalThis as { __k6TestEnv?: Record<string, string> }).__k6TestEnv = env;
@@ -200,6 +208,37 @@ describe("handleSummary", () => {
   it("writes the JSON where SUMMARY_PATH says", async () => {
     const { handleSummary } = await loadScript("verify.ts", { SUMMARY_PATH: "/tmp/verify.json" });
     expect(Object.keys(handleSummary(summary)).sort()).toEqual(["/tmp/verify.json", "stdout"]);
+  });
+});
+
+describe("load users from K6_USERS_FILE and the local inbox", () => {
+  it("reads the users file in the init context, and refuses one that lists nobody before any request", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "k6-users-"));
+    try {
+      const file = join(dir, "users.json");
+      await writeFile(file, JSON.stringify({ users: [{ email: "a@b.example", password: "pw" }] }));
+      await expect(loadScript("api.ts", { K6_USERS_FILE: file })).resolves.toBeDefined();
+      await writeFile(file, JSON.stringify({ users: [] }));
+      await expect(loadScript("api.ts", { K6_USERS_FILE: file })).rejects.toThrow(
+        /K6_USERS_FILE .* lists no users/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps only well-formed entries of the users file, and only their e-mail and password", () => {
+    const text = JSON.stringify({
+      users: [{ email: "a@b.example", password: "pw", id: "x" }, { email: 5 }, null],
+    });
+    expect(parseUsersFile(text, "users.json")).toEqual([{ email: "a@b.example", password: "pw" }]);
+  });
+
+  it("finds the verification token in a mail's text", () => {
+    const text =
+      "Confirm your address:\nhttp://127.0.0.1:3000/verify-email?token=eyJhbGci.eyJlbWFpbCI6.c2ln-_x\n\nValid 24 hours.";
+    expect(verificationTokenIn(text)).toBe("eyJhbGci.eyJlbWFpbCI6.c2ln-_x");
+    expect(verificationTokenIn("Someone tried to register with your address.")).toBeUndefined();
   });
 });
 

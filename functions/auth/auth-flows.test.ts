@@ -5,6 +5,7 @@ import {
   accessToken,
   createTestAuth,
   SURFACES,
+  sessionIdOf,
   signUp,
   TEST_AUDIENCE,
   TEST_ISSUER,
@@ -144,6 +145,8 @@ describe.each(cases)("Better Auth flows on %s through %s", (engine, surface) => 
     expect(payload.sub).toBe(signedUp.id);
     expect(payload.email).toBe(email);
     expect(payload.name).toBe(email.split("@")[0]);
+    // The session behind the cookie: what the tasks API checks on every request.
+    expect(payload.sid).toBe(await sessionIdOf(call, signedUp.cookie));
     // What the authorizer and the site read from a token.
     expect(AccessTokenClaimsSchema.safeParse(payload).error).toBeUndefined();
     expect(Object.keys(payload).sort()).toEqual([
@@ -153,6 +156,7 @@ describe.each(cases)("Better Auth flows on %s through %s", (engine, surface) => 
       "iat",
       "iss",
       "name",
+      "sid",
       "sub",
     ]);
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(ACCESS_TOKEN_TTL_SECONDS);

@@ -1,6 +1,7 @@
 import type { Context } from "aws-lambda";
 import { Hono, type MiddlewareHandler } from "hono";
 import { handle, type LambdaEvent } from "hono/aws-lambda";
+import { bodyLimit } from "hono/body-limit";
 import { trustedClientAddress } from "../shared/client-address";
 import type { GatewayEvent, GatewayResult } from "../shared/gateway-event";
 import { describeError } from "../shared/log";
@@ -47,6 +48,24 @@ const wellFormedBody = requireWellFormedText<ObservedEnv>((c) =>
   ),
 );
 
+/**
+ * Largest body the auth function reads: every Better Auth request is a small JSON form, so this
+ * keeps a multi-megabyte name or URL from ever being parsed, stored or logged.
+ */
+export const MAX_AUTH_BODY_BYTES = 64 * 1024;
+export const PAYLOAD_TOO_LARGE_CODE = "PAYLOAD_TOO_LARGE";
+const limitBodySize = bodyLimit({
+  maxSize: MAX_AUTH_BODY_BYTES,
+  onError: (c) =>
+    c.json(
+      {
+        code: PAYLOAD_TOO_LARGE_CODE,
+        message: `The request body must be at most ${MAX_AUTH_BODY_BYTES} bytes`,
+      },
+      413,
+    ),
+});
+
 /** Better Auth mounted in Hono, as its own Hono recipe does; every endpoint it has is GET or POST. */
 function createAuthApp(auth: AuthRequestHandler, options: AuthLambdaOptions): Hono<ObservedEnv> {
   const app = new Hono<ObservedEnv>();
@@ -58,7 +77,7 @@ function createAuthApp(auth: AuthRequestHandler, options: AuthLambdaOptions): Ho
     requestLog,
     trustedClientAddress(options.originSecrets),
   );
-  app.use(`${AUTH_BASE_PATH}/*`, wellFormedBody);
+  app.use(`${AUTH_BASE_PATH}/*`, limitBodySize, wellFormedBody);
   app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, async (c) => {
     const response = await auth.handler(c.req.raw);
     // Better Auth's own 5xx bodies may carry internal messages: answer with the generic one.

@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import type { Database } from "../db/database";
 import { account, jwks, rateLimit, session, user, verification } from "../db/schema";
 import type { MailSender } from "../mail/mail-port";
-import type { TokenProfile } from "../shared/access-token";
+import type { TokenPayload } from "../shared/access-token";
 import { CLIENT_IP_HEADER } from "../shared/client-address";
 import { log } from "../shared/log";
 import { accountLockout, clearAccountLockout } from "./account-lockout";
@@ -13,6 +13,7 @@ import { createAccountMail } from "./account-mail";
 import { composeBeforeHooks } from "./auth-hooks";
 import { requirePasswordToDeleteAccount } from "./delete-account-hook";
 import { refuseWeakPasswords } from "./password-strength-hook";
+import { boundProfileFields } from "./profile-fields";
 import { RESPONSE_FLOOR_MS, withResponseFloor } from "./response-floor";
 import { singleUseVerificationLinks } from "./single-use-verification-hook";
 
@@ -177,6 +178,7 @@ export function createAuth(settings: AuthSettings) {
     hooks: {
       // In order; each entry names the paths it guards.
       before: composeBeforeHooks([
+        boundProfileFields,
         requirePasswordToDeleteAccount,
         ...refuseWeakPasswords,
         singleUseVerificationLinks,
@@ -206,8 +208,13 @@ export function createAuth(settings: AuthSettings) {
           issuer: settings.issuer,
           audience: settings.audience,
           expirationTime: `${ACCESS_TOKEN_TTL_SECONDS}s`,
-          // Better Auth sets `sub` to the user id itself; the site shows e-mail and name.
-          definePayload: ({ user }): TokenProfile => ({ email: user.email, name: user.name }),
+          // Better Auth sets `sub` to the user id itself; the site shows e-mail and name, and the
+          // tasks API refuses the token once its session (`sid`) is signed out or expired.
+          definePayload: ({ user, session }): TokenPayload => ({
+            email: user.email,
+            name: user.name,
+            sid: session.id,
+          }),
         },
       }),
     ],

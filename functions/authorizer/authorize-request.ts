@@ -46,7 +46,10 @@ export function createAuthorizeRequest(verify: AccessTokenVerifier): AuthorizeRe
     const verifyMs = Math.round((performance.now() - started) * 1000) / 1000;
 
     if (!result.ok) return refuse(result.reason, requestId, event.routeKey, result.detail);
-    return { isAuthorized: true, context: { userId: result.userId, verifyMs } };
+    return {
+      isAuthorized: true,
+      context: { userId: result.userId, sessionId: result.sessionId, verifyMs },
+    };
   };
 }
 

@@ -4,6 +4,7 @@ import {
   accessToken,
   createTestAuth,
   type SignedUpUser,
+  sessionIdOf,
   signUp,
   type TestAuth,
   uniqueEmail,
@@ -52,9 +53,14 @@ describe("verifyAccessToken with Better Auth's keys and tokens", () => {
     verify = verifierOf(testAuth, jwksFetchFromAuth(testAuth.auth));
   });
 
-  it("accepts the access token the auth function issues at /api/auth/token", async () => {
-    const token = await accessToken(testAuth.caller("lambda"), user.cookie);
-    expect(await verify(token)).toMatchObject({ ok: true, userId: user.id });
+  it("accepts the access token the auth function issues at /api/auth/token, naming its session", async () => {
+    const call = testAuth.caller("lambda");
+    const token = await accessToken(call, user.cookie);
+    expect(await verify(token)).toMatchObject({
+      ok: true,
+      userId: user.id,
+      sessionId: await sessionIdOf(call, user.cookie),
+    });
   });
 
   it.each(TOKEN_ATTACKS)("denies $name as $reason", async (attack) => {

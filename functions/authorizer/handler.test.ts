@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   accessToken,
   createTestAuth,
+  sessionIdOf,
   signUp,
   TEST_ORIGIN,
   uniqueEmail,
@@ -45,6 +46,7 @@ let jwksRequests = 0;
 let handler: AuthorizeRequest;
 let signer: TrustedSigner;
 let userId: string;
+let sessionId: string;
 let token: string;
 
 beforeAll(async () => {
@@ -72,6 +74,7 @@ beforeAll(async () => {
   const user = await signUp(testAuth.caller(), uniqueEmail("authorizer"));
   userId = user.id;
   token = await accessToken(testAuth.caller(), user.cookie);
+  sessionId = await sessionIdOf(testAuth.caller(), user.cookie);
   signer = await createAuthSigner(testAuth, userId);
 });
 
@@ -97,13 +100,13 @@ async function expectDenied(authorization: string | undefined, reason: string): 
 }
 
 describe("authorizer Lambda entry (API Gateway HTTP API, REQUEST, payload 2.0, simple responses)", () => {
-  it("allows a real access token from the auth Lambda with the user id and the verify time", async () => {
+  it("allows a real access token from the auth Lambda with the user id, its session and the verify time", async () => {
     const { value: result, lines } = await captureLogs(() =>
       handler(authorizerEvent({ authorization: `Bearer ${token}` })),
     );
     expect(result).toStrictEqual({
       isAuthorized: true,
-      context: { userId, verifyMs: expect.any(Number) },
+      context: { userId, sessionId, verifyMs: expect.any(Number) },
     });
     // Parsed with the schema the tasks API's reader extends: the context is what the API accepts.
     const { verifyMs } = AuthorizerContextSchema.parse((result as { context: unknown }).context);

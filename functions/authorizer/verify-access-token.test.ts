@@ -8,6 +8,7 @@ import {
   staticJwksFetch,
 } from "../../infra/testing/signers";
 import { TOKEN_ATTACKS } from "../../infra/testing/token-attacks";
+import { MAX_TOKEN_ID_LENGTH } from "../shared/token-ids";
 import { createJwksKeySource } from "./jwks-key-source";
 import {
   type AccessTokenVerifier,
@@ -50,13 +51,19 @@ describe("verifyAccessToken with an Ed25519 key of its own", () => {
       .sign(signer.privateKey);
   }
 
-  it("accepts a valid token and returns its subject and expiry", async () => {
+  it("accepts a valid token and returns its subject, session and expiry", async () => {
     const exp = nowSeconds() + 600;
-    expect(await verify(await signer.sign({ exp }))).toEqual({
+    expect(await verify(await signer.sign({ exp, sid: "session-42" }))).toEqual({
       ok: true,
       userId: USER_ID,
+      sessionId: "session-42",
       expiresAt: exp,
     });
+  });
+
+  it("accepts a sid of exactly the longest allowed length", async () => {
+    const sid = "s".repeat(MAX_TOKEN_ID_LENGTH);
+    expect(await verify(await signer.sign({ sid }))).toMatchObject({ ok: true, sessionId: sid });
   });
 
   it("accepts an audience array that contains the expected audience", async () => {

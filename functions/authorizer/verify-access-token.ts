@@ -1,11 +1,13 @@
 import { errors, type JWTVerifyGetKey, jwtVerify } from "jose";
 import type { AccessTokenClaims } from "../shared/access-token";
 import { errorMessage } from "../shared/log";
+import { isTokenId } from "../shared/token-ids";
 
 /**
  * Verifies Better Auth access tokens (RFC 8725 hardened): EdDSA only, keys only from the
- * configured key source, bounded size, `iss`/`aud`/`exp`/`nbf` with a small clock tolerance and a
- * required `sub`. Every outcome is a value: a bad token never throws.
+ * configured key source, bounded size, `iss`/`aud`/`exp`/`nbf` with a small clock tolerance, a
+ * required `sub` and a required session id (`sid`, which the tasks API checks against the session
+ * table). Every outcome is a value: a bad token never throws.
  */
 
 /** Larger tokens are refused before any decoding (Better Auth's are well under 1 KiB). */
@@ -38,10 +40,16 @@ export type DenyReason =
   | "wrong_issuer"
   | "wrong_audience"
   | "missing_subject"
+  | "missing_session"
   | "internal_error";
 
 export type VerifyResult =
-  | { ok: true; userId: AccessTokenClaims["sub"]; expiresAt: AccessTokenClaims["exp"] }
+  | {
+      ok: true;
+      userId: AccessTokenClaims["sub"];
+      sessionId: AccessTokenClaims["sid"];
+      expiresAt: AccessTokenClaims["exp"];
+    }
   /** `detail` is set for operator-facing failures (key source, internal) and never holds the token. */
   | { ok: false; reason: DenyReason; detail?: string };
 
@@ -100,7 +108,13 @@ export function createAccessTokenVerifier(
       });
       // A hand check typed from the shared schema: zod would take this bundle from 23 to 470 KB.
       if (typeof payload.sub !== "string" || payload.sub === "") return deny("missing_subject");
-      return { ok: true, userId: payload.sub, expiresAt: payload.exp as number };
+      if (!isTokenId(payload.sid)) return deny("missing_session");
+      return {
+        ok: true,
+        userId: payload.sub,
+        sessionId: payload.sid,
+        expiresAt: payload.exp as number,
+      };
     } catch (error) {
       return refusalFor(error);
     }

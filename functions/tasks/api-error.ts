@@ -35,3 +35,7 @@ export const invalidRequest = (message: string, details: FieldError[]) =>
 export const taskNotFound = () => new ApiError(404, "not_found", "Task not found");
 
 export const unauthorized = (message: string) => new ApiError(401, "unauthorized", message);
+
+/** The token is valid but its session was signed out, revoked or deleted, or has expired. */
+export const SESSION_ENDED_MESSAGE = "Your session has ended; sign in again";
+export const sessionEnded = () => new ApiError(401, "SESSION_ENDED", SESSION_ENDED_MESSAGE);

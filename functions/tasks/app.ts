@@ -11,6 +11,7 @@ import { nosniff } from "../shared/response-headers";
 import { requireWellFormedText } from "../shared/well-formed-body";
 import { ApiError, invalidRequest, taskNotFound, unauthorized } from "./api-error";
 import { readAuthorizerContext } from "./authorizer-context";
+import type { Caller } from "./caller-session";
 import { describeFailure } from "./database-errors";
 import { errorResponseFor } from "./error-response";
 import { fieldErrorsOf, locationOf } from "./field-errors";
@@ -43,7 +44,7 @@ export interface TasksAppSettings {
 
 export type TasksEnv = {
   Bindings: ObservedEnv["Bindings"];
-  Variables: ObservedEnv["Variables"] & { userId: string };
+  Variables: ObservedEnv["Variables"] & { caller: Caller };
 };
 
 function toTask(row: TaskRow): Task {
@@ -63,11 +64,14 @@ const noStoreByDefault: MiddlewareHandler<TasksEnv> = async (c, next) => {
   if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
 };
 
-/** Task routes run only behind the authorizer; the user id comes from its context and nowhere else. */
+/**
+ * Task routes run only behind the authorizer; the user and session ids come from its context and
+ * nowhere else (every query then checks that session, see caller-session.ts).
+ */
 const requireAuthorizerContext: MiddlewareHandler<TasksEnv> = async (c, next) => {
   const context = readAuthorizerContext(bindingsOf(c).requestContext);
   if (!context) throw unauthorized("Authentication required");
-  c.set("userId", context.userId);
+  c.set("caller", { userId: context.userId, sessionId: context.sessionId });
   await next();
   if (context.verifyMs !== undefined) {
     c.res.headers.set("server-timing", `verify;dur=${context.verifyMs}`);
@@ -118,7 +122,7 @@ export function createTasksApp({ db }: TasksAppSettings): OpenAPIHono<TasksEnv> 
 
   app.openapi(listTasksRoute, async (c) => {
     const { limit, cursor, completed } = c.req.valid("query");
-    const page = await listTasksForUser(db, c.get("userId"), {
+    const page = await listTasksForUser(db, c.get("caller"), {
       limit: limit ?? DEFAULT_PAGE_SIZE,
       after: cursor,
       completed,
@@ -133,26 +137,26 @@ export function createTasksApp({ db }: TasksAppSettings): OpenAPIHono<TasksEnv> 
   });
 
   app.openapi(createTaskRoute, async (c) => {
-    const row = await createTaskForUser(db, c.get("userId"), c.req.valid("json"));
+    const row = await createTaskForUser(db, c.get("caller"), c.req.valid("json"));
     c.header("location", `/api/tasks/${row.id}`);
     return c.json(toTask(row), 201);
   });
 
   app.openapi(getTaskRoute, async (c) => {
-    const row = await getTaskForUser(db, c.get("userId"), c.req.valid("param").id);
+    const row = await getTaskForUser(db, c.get("caller"), c.req.valid("param").id);
     if (!row) throw taskNotFound();
     return c.json(toTask(row), 200);
   });
 
   app.openapi(updateTaskRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const row = await updateTaskForUser(db, c.get("userId"), id, c.req.valid("json"));
+    const row = await updateTaskForUser(db, c.get("caller"), id, c.req.valid("json"));
     if (!row) throw taskNotFound();
     return c.json(toTask(row), 200);
   });
 
   app.openapi(deleteTaskRoute, async (c) => {
-    const deleted = await deleteTaskForUser(db, c.get("userId"), c.req.valid("param").id);
+    const deleted = await deleteTaskForUser(db, c.get("caller"), c.req.valid("param").id);
     if (!deleted) throw taskNotFound();
     return c.body(null, 204);
   });

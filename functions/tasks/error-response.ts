@@ -1,5 +1,6 @@
 import { HTTPException } from "hono/http-exception";
-import { ApiError, type ErrorStatus, invalidRequest, unauthorized } from "./api-error";
+import { ApiError, type ErrorStatus, invalidRequest, sessionEnded } from "./api-error";
+import { SessionEnded } from "./caller-session";
 import { classifyDatabaseError, describeFailure } from "./database-errors";
 import type { ErrorEnvelope } from "./task-schemas";
 
@@ -23,8 +24,9 @@ export function errorResponseFor(error: unknown): ErrorResponse {
     case "unavailable":
       return respond(new ApiError(503, "unavailable", "The database is unreachable"), failure);
     case "foreign_key_violation":
-      // The only foreign key a task write can break is task.user_id: the token outlived its user.
-      return respond(unauthorized("The account this token belongs to no longer exists"), failure);
+      // The only foreign key a task write can break is task.user_id: the account (and with it
+      // every session) was deleted while the statement ran.
+      return respond(sessionEnded(), failure);
     case "check_violation":
       // The schemas mirror the table's checks, so this means they drifted: still the client's input.
       return respond(
@@ -42,6 +44,7 @@ function respond(error: ApiError, failure: Record<string, unknown>): ErrorRespon
 
 function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
+  if (error instanceof SessionEnded) return sessionEnded();
   if (!(error instanceof HTTPException)) return undefined;
   // Hono's JSON validator and @hono/zod-openapi's media-type gate throw these.
   if (error.status === 400) {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { coldStartWith } from "../../infra/testing/cold-start";
 import { honoLambda, lambdaClient } from "../../infra/testing/gateway-events";
-import { insertUser } from "../../infra/testing/table-rows";
+import { insertUser, type TestUser } from "../../infra/testing/table-rows";
 import { closeSharedDatabases, openDatabase } from "../db/database";
 import { runMigrations } from "../db/migrate";
 import type { Environment } from "../shared/config";
@@ -31,8 +31,13 @@ describe("the tasks Lambda entry", () => {
     const { handler } = await loadEntry(tasksEnvironment({ databaseUrl: url }));
 
     const api = lambdaClient("api", honoLambda(handler));
-    const invoke = (request: Request, userId?: string) =>
-      api(request, userId ? { authorizer: { userId, verifyMs: 0.5 } } : {});
+    const invoke = (request: Request, caller?: TestUser) =>
+      api(
+        request,
+        caller
+          ? { authorizer: { userId: caller.id, sessionId: caller.sessionId, verifyMs: 0.5 } }
+          : {},
+      );
 
     const health = await invoke(new Request("https://api.test/api/health"));
     expect(await health.json()).toEqual({ status: "ok", database: "ok" });

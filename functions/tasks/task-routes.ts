@@ -22,7 +22,9 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
 const error = (description: string) => json(ErrorSchema, description);
 
 const commonErrors = {
-  401: error("No authorizer context, or the token's user no longer exists (`unauthorized`)."),
+  401: error(
+    "No authorizer context (`unauthorized`), or the token's session was signed out, revoked or deleted with its account, or has expired (`SESSION_ENDED`: sign in again).",
+  ),
   500: error("Unexpected failure (`internal`); no internals are exposed."),
   503: error("The database cannot be reached (`unavailable`)."),
 };

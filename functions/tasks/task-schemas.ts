@@ -149,6 +149,7 @@ const ErrorCodeSchema = z
   .enum([
     "invalid_request",
     "unauthorized",
+    "SESSION_ENDED",
     "not_found",
     "payload_too_large",
     "unavailable",

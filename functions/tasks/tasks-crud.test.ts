@@ -32,7 +32,7 @@ describeEachEngine("tasks API on %s", (database) => {
     // Exactly the contract's fields, each of the contract's type.
     expect(z.strictObject(TaskSchema.shape).safeParse(created).error).toBeUndefined();
     const [row] = await database.db.select().from(task).where(eq(task.id, created.id));
-    expect(row).toMatchObject({ userId: owner, title: "Buy milk" });
+    expect(row).toMatchObject({ userId: owner.id, title: "Buy milk" });
   });
 
   it("stores a missing description as null and accepts an explicit null", async () => {
@@ -162,7 +162,9 @@ describeEachEngine("tasks API on %s", (database) => {
 
   it("omits Server-Timing when the authorizer reports no verify time", async () => {
     const owner = await insertUser(database.db);
-    const response = await call("GET", "/api/tasks", { authorizer: { userId: owner } });
+    const response = await call("GET", "/api/tasks", {
+      authorizer: { userId: owner.id, sessionId: owner.sessionId },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("server-timing")).toBeNull();
   });

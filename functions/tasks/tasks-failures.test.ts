@@ -11,7 +11,11 @@ import { createGatewayClient, type GatewayClient } from "../../infra/testing/tas
 import { type Database, type DatabaseHandle, openDatabase } from "../db/database";
 import type { GatewayResult } from "../shared/gateway-event";
 import { createTasksApp, MAX_BODY_BYTES } from "./app";
+import type { Caller } from "./caller-session";
 import type { ErrorEnvelope, Task } from "./task-schemas";
+
+/** A caller for databases that cannot be reached: no row is ever looked up. */
+const STRANGER: Caller = { userId: "user-1", sessionId: "session-1" };
 
 const TOKEN = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJlLWJ5dGVz";
 
@@ -75,14 +79,19 @@ describeEachEngine("tasks API failure handling on %s", (database) => {
       });
     }
     expect(await countTasks(database.db)).toBe(before);
-    expect((await taskRows(database.db, owner))[0]?.title).toBe("edge of the limit");
+    expect((await taskRows(database.db, owner.id))[0]?.title).toBe("edge of the limit");
   });
 
   it("checks the actual size of a body, not only the Content-Length it claims", async () => {
     const owner = await insertUser(database.db);
     const app = createTasksApp({ db: database.db });
     const env = {
-      requestContext: { requestId: "r1", authorizer: { lambda: { userId: owner, verifyMs: 1 } } },
+      requestContext: {
+        requestId: "r1",
+        authorizer: {
+          lambda: { userId: owner.id, sessionId: owner.sessionId, verifyMs: 1 },
+        },
+      },
     };
     const before = await countTasks(database.db);
     // The event carries the client's header and API Gateway's body: the adapter counts the body.
@@ -115,42 +124,32 @@ describeEachEngine("tasks API failure handling on %s", (database) => {
     expect(await countTasks(database.db)).toBe(before);
   });
 
-  it("answers a deleted user's still-valid token with 401 on create and leaves no orphan row", async () => {
-    const owner = await insertUser(database.db);
-    const created = (await (
-      await call("POST", "/api/tasks", { as: owner, json: { title: "before deletion" } })
-    ).json()) as Task;
-    await database.db.execute(sql`delete from "user" where id = ${owner}`);
-    expect(await taskRows(database.db, owner)).toEqual([]);
-
-    const before = await countTasks(database.db);
-    const logs = await loggedText(async () => {
-      const response = await call("POST", "/api/tasks", {
-        as: owner,
-        json: { title: "after deletion" },
-        headers: { authorization: `Bearer ${TOKEN}` },
+  it("answers 401 SESSION_ENDED when a write loses the race with its account's deletion", async () => {
+    const racing = await createTestDatabase(database.engine);
+    try {
+      const owner = await insertUser(racing.db);
+      // The statement saw the session, then the user row vanished before the insert's foreign
+      // key check: played here by a session row that outlives its user (no cascade).
+      await racing.db.execute(sql`alter table session drop constraint session_user_id_user_id_fk`);
+      await racing.db.execute(sql`delete from "user" where id = ${owner.id}`);
+      const racingCall = createGatewayClient(racing);
+      const logs = await loggedText(async () => {
+        const response = await racingCall("POST", "/api/tasks", {
+          as: owner,
+          json: { title: "after deletion" },
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        expect(response.status).toBe(401);
+        expect(await response.json()).toEqual({
+          error: { code: "SESSION_ENDED", message: "Your session has ended; sign in again" },
+        });
       });
-      expect(response.status).toBe(401);
-      expect(await response.json()).toEqual({
-        error: {
-          code: "unauthorized",
-          message: "The account this token belongs to no longer exists",
-        },
-      });
-    });
-    expect(await countTasks(database.db)).toBe(before);
-    expect(await taskRows(database.db, owner)).toEqual([]);
-    expect(logs).not.toContain(TOKEN);
-
-    for (const method of ["PATCH", "DELETE"]) {
-      const response = await call(method, `/api/tasks/${created.id}`, {
-        as: owner,
-        ...(method === "PATCH" ? { json: { completed: true } } : {}),
-      });
-      expect(response.status, method).toBe(404);
+      expect(await countTasks(racing.db)).toBe(0);
+      expect(logs).toContain('"code":"23503"');
+      expect(logs).not.toContain(TOKEN);
+    } finally {
+      await racing.dispose();
     }
-    const list = await call("GET", "/api/tasks", { as: owner });
-    expect(await list.json()).toEqual({ items: [], nextCursor: null });
   });
 
   it("answers 400 invalid_request when the database refuses a value through a check constraint", async () => {
@@ -273,7 +272,7 @@ describeEachEngine("tasks API failure handling on %s", (database) => {
   });
 });
 
-async function expectUnavailable(call: GatewayClient, owner: string) {
+async function expectUnavailable(call: GatewayClient, owner: Caller) {
   const health = await call("GET", "/api/health");
   expect(health.status).toBe(503);
   expect(await health.json()).toEqual({
@@ -312,7 +311,7 @@ describe("tasks API with a database that cannot be reached through the Neon driv
 
   it("answers 503 unavailable on health and on every task route", async () => {
     const call = createGatewayClient(handle);
-    const logs = await loggedText(() => expectUnavailable(call, "user-1"));
+    const logs = await loggedText(() => expectUnavailable(call, STRANGER));
     expect(logs).toContain('"status":503');
     expect(logs).not.toContain(password);
   });
@@ -323,7 +322,7 @@ describe("tasks API with a database that cannot be reached through the Neon driv
     });
     try {
       const call = createGatewayClient(unresolvable);
-      const logs = await loggedText(() => expectUnavailable(call, "user-1"));
+      const logs = await loggedText(() => expectUnavailable(call, STRANGER));
       expect(logs).not.toContain(password);
     } finally {
       await unresolvable.close();

@@ -1,14 +1,14 @@
 import { beforeEach, expect, it } from "vitest";
 import { describeEachEngine } from "../../infra/testing/database-suite";
-import { countTasks, insertUser, taskRows } from "../../infra/testing/table-rows";
+import { countTasks, insertUser, type TestUser, taskRows } from "../../infra/testing/table-rows";
 import { createGatewayClient } from "../../infra/testing/tasks-client";
 import type { AuthorizerContext } from "../shared/gateway-event";
 import type { ErrorEnvelope, Task, TaskPage } from "./task-schemas";
 
 describeEachEngine("per-user isolation on %s", (database) => {
   const call = createGatewayClient(database);
-  let alice: string;
-  let bob: string;
+  let alice: TestUser;
+  let bob: TestUser;
   let alicesTask: Task;
 
   beforeEach(async () => {
@@ -23,10 +23,10 @@ describeEachEngine("per-user isolation on %s", (database) => {
   });
 
   async function expectAlicesTaskUnchanged() {
-    const [row] = await taskRows(database.db, alice);
+    const [row] = await taskRows(database.db, alice.id);
     expect(row).toMatchObject({
       id: alicesTask.id,
-      userId: alice,
+      userId: alice.id,
       title: "Alice's secret",
       description: "only for Alice",
       completed: false,
@@ -78,8 +78,8 @@ describeEachEngine("per-user isolation on %s", (database) => {
     const response = await call("POST", "/api/tasks", { as: bob, json: { title: "Mine" } });
     expect(response.status).toBe(201);
     const created = (await response.json()) as Task;
-    expect((await taskRows(database.db, bob)).map((row) => row.id)).toContain(created.id);
-    expect((await taskRows(database.db, alice)).map((row) => row.id)).toEqual([alicesTask.id]);
+    expect((await taskRows(database.db, bob.id)).map((row) => row.id)).toContain(created.id);
+    expect((await taskRows(database.db, alice.id)).map((row) => row.id)).toEqual([alicesTask.id]);
     await expectNotFound(await call("GET", `/api/tasks/${created.id}`, { as: alice }));
     await expectAlicesTaskUnchanged();
   });
@@ -88,7 +88,7 @@ describeEachEngine("per-user isolation on %s", (database) => {
     const before = await countTasks(database.db);
     const response = await call("POST", "/api/tasks", {
       as: bob,
-      json: { title: "Planted", userId: alice },
+      json: { title: "Planted", userId: alice.id },
     });
     expect(response.status).toBe(400);
     const body = (await response.json()) as ErrorEnvelope;
@@ -101,23 +101,23 @@ describeEachEngine("per-user isolation on %s", (database) => {
   });
 
   it("refuses a userId in an update body, so a task cannot be moved to another user", async () => {
-    const [bobsTask] = await taskRows(database.db, bob);
+    const [bobsTask] = await taskRows(database.db, bob.id);
     const response = await call("PATCH", `/api/tasks/${bobsTask?.id}`, {
       as: bob,
-      json: { userId: alice },
+      json: { userId: alice.id },
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as ErrorEnvelope).error.details).toContainEqual(
       expect.objectContaining({ field: "userId" }),
     );
-    expect((await taskRows(database.db, bob)).map((row) => row.id)).toContain(bobsTask?.id);
-    expect((await taskRows(database.db, alice)).map((row) => row.id)).toEqual([alicesTask.id]);
+    expect((await taskRows(database.db, bob.id)).map((row) => row.id)).toContain(bobsTask?.id);
+    expect((await taskRows(database.db, alice.id)).map((row) => row.id)).toEqual([alicesTask.id]);
   });
 
   it("ignores identity claims in headers: only the authorizer context names the caller", async () => {
     const response = await call("GET", `/api/tasks/${alicesTask.id}`, {
       as: bob,
-      headers: { "x-user-id": alice, "x-amzn-oidc-identity": alice },
+      headers: { "x-user-id": alice.id, "x-amzn-oidc-identity": alice.id },
     });
     await expectNotFound(response);
   });
@@ -136,7 +136,7 @@ describeEachEngine("per-user isolation on %s", (database) => {
       const before = await countTasks(database.db);
       const response = await call(method, path(alicesTask.id), {
         json,
-        headers: { authorization: "Bearer forged", "x-user-id": alice },
+        headers: { authorization: "Bearer forged", "x-user-id": alice.id },
       });
       expect(response.status).toBe(401);
       expect(await response.json()).toEqual({
@@ -149,9 +149,11 @@ describeEachEngine("per-user isolation on %s", (database) => {
   );
 
   it.each<{ name: string; authorizer: AuthorizerContext }>([
-    { name: "an empty userId", authorizer: { userId: "", verifyMs: 1 } },
-    { name: "a numeric userId", authorizer: { userId: 42, verifyMs: 1 } },
-    { name: "no userId", authorizer: { verifyMs: 1 } },
+    { name: "an empty userId", authorizer: { userId: "", sessionId: "session-1", verifyMs: 1 } },
+    { name: "a numeric userId", authorizer: { userId: 42, sessionId: "session-1", verifyMs: 1 } },
+    { name: "no userId", authorizer: { sessionId: "session-1", verifyMs: 1 } },
+    { name: "no sessionId", authorizer: { userId: "user-1", verifyMs: 1 } },
+    { name: "an empty sessionId", authorizer: { userId: "user-1", sessionId: "", verifyMs: 1 } },
   ])("answers 401 to an authorizer context with $name", async ({ authorizer }) => {
     const before = await countTasks(database.db);
     for (const method of ["GET", "POST"]) {
@@ -170,8 +172,8 @@ describeEachEngine("per-user isolation on %s", (database) => {
       await call("POST", "/api/tasks", { as: alice, json: { title: `a${index}` } });
       await call("POST", "/api/tasks", { as: bob, json: { title: `b${index}` } });
     }
-    const alicesIds = new Set((await taskRows(database.db, alice)).map((row) => row.id));
-    const bobsIds = new Set((await taskRows(database.db, bob)).map((row) => row.id));
+    const alicesIds = new Set((await taskRows(database.db, alice.id)).map((row) => row.id));
+    const bobsIds = new Set((await taskRows(database.db, bob.id)).map((row) => row.id));
     const bobsPage = (await (
       await call("GET", "/api/tasks?limit=100", { as: bob })
     ).json()) as TaskPage;

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { describeEachEngine } from "../../infra/testing/database-suite";
-import { insertUser } from "../../infra/testing/table-rows";
+import { insertUser, type TestUser } from "../../infra/testing/table-rows";
 import { createGatewayClient } from "../../infra/testing/tasks-client";
 import { task } from "../db/schema";
 import { encodeListCursor } from "./list-cursor";
@@ -26,7 +26,7 @@ function isNewestFirst(items: Task[]): boolean {
 describeEachEngine("task list pagination on %s", (database) => {
   const call = createGatewayClient(database);
 
-  async function createTasks(owner: string, count: number, prefix = "task"): Promise<Task[]> {
+  async function createTasks(owner: TestUser, count: number, prefix = "task"): Promise<Task[]> {
     const created: Task[] = [];
     for (let index = 0; index < count; index += 1) {
       const response = await call("POST", "/api/tasks", {
@@ -39,7 +39,7 @@ describeEachEngine("task list pagination on %s", (database) => {
     return created;
   }
 
-  async function getPage(owner: string, query: string): Promise<TaskPage> {
+  async function getPage(owner: TestUser, query: string): Promise<TaskPage> {
     const response = await call("GET", `/api/tasks?${query}`, { as: owner });
     expect(response.status, query).toBe(200);
     return (await response.json()) as TaskPage;
@@ -47,7 +47,7 @@ describeEachEngine("task list pagination on %s", (database) => {
 
   /** Follows nextCursor to the end; `between` runs after each page (to insert meanwhile). */
   async function readAllPages(
-    owner: string,
+    owner: TestUser,
     query: string,
     between: (pageNumber: number) => Promise<unknown> = async () => {},
   ): Promise<TaskPage[]> {
@@ -137,7 +137,7 @@ describeEachEngine("task list pagination on %s", (database) => {
       .insert(task)
       .values(
         Array.from({ length: 26 }, (_, index) => ({
-          userId: owner,
+          userId: owner.id,
           title: `tie ${index}`,
           createdAt: sameInstant,
           updatedAt: sameInstant,

@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from "vitest";
 import { describeEachEngine } from "../../infra/testing/database-suite";
-import { countTasks, insertUser, taskRows } from "../../infra/testing/table-rows";
+import { countTasks, insertUser, type TestUser, taskRows } from "../../infra/testing/table-rows";
 import { type CallOptions, createGatewayClient } from "../../infra/testing/tasks-client";
 import type { ErrorEnvelope, Task } from "./task-schemas";
 
@@ -194,7 +194,7 @@ async function expectInvalid(response: Response, field: string, location: string
 
 describeEachEngine("request validation on %s", (database) => {
   const call = createGatewayClient(database);
-  let owner: string;
+  let owner: TestUser;
   let existing: Task;
 
   beforeAll(async () => {
@@ -219,18 +219,18 @@ describeEachEngine("request validation on %s", (database) => {
   it.each(badUpdates)(
     "refuses to update a task from $name with 400 and leaves it unchanged",
     async ({ options, field, location = "body" }) => {
-      const before = await taskRows(database.db, owner);
+      const before = await taskRows(database.db, owner.id);
       const response = await call("PATCH", `/api/tasks/${existing.id}`, { ...options, as: owner });
       await expectInvalid(response, field, location);
-      expect(await taskRows(database.db, owner)).toEqual(before);
+      expect(await taskRows(database.db, owner.id)).toEqual(before);
     },
   );
 
   it.each(badQueries)("refuses to list with $name", async ({ query, field }) => {
-    const before = await taskRows(database.db, owner);
+    const before = await taskRows(database.db, owner.id);
     const response = await call("GET", `/api/tasks?${query}`, { as: owner });
     await expectInvalid(response, field, "query");
-    expect(await taskRows(database.db, owner)).toEqual(before);
+    expect(await taskRows(database.db, owner.id)).toEqual(before);
   });
 
   it("lists every problem of a body at once, one entry per field", async () => {

@@ -342,10 +342,12 @@ describe.each(ENGINES)("local stack end to end on %s", { timeout: 120_000 }, (en
     });
     expect(deleted.status).toBe(200);
 
-    // Her access token stays valid until it expires (stateless), but finds nothing.
+    // Her access token still verifies (stateless), but its session went with the account.
     const afterDeletion = await alice.browser.call("GET", "/api/tasks", { token: alice.token });
-    expect(afterDeletion.status).toBe(200);
-    expect(((await afterDeletion.json()) as { items: Task[] }).items).toEqual([]);
+    expect(afterDeletion.status).toBe(401);
+    expect(await afterDeletion.json()).toEqual({
+      error: { code: "SESSION_ENDED", message: "Your session has ended; sign in again" },
+    });
     const signIn = await client(stack.url).call("POST", "/api/auth/sign-in/email", {
       body: { email: alice.email, password: PASSWORD },
     });

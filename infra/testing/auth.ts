@@ -168,6 +168,14 @@ export async function verifyEmail(call: AuthCall, email: string): Promise<string
   return cookieHeader(response);
 }
 
+/** The id of the Better Auth session behind `cookie` (what its tokens carry as `sid`). */
+export async function sessionIdOf(call: AuthCall, cookie: string): Promise<string> {
+  const response = await call("GET", "/get-session", { cookie });
+  const body = (await response.json()) as { session?: { id: string } } | null;
+  if (!body?.session) throw new Error(`no session behind this cookie (${response.status})`);
+  return body.session.id;
+}
+
 /** A signed-in user's access token from GET /api/auth/token. */
 export async function accessToken(call: AuthCall, cookie: string): Promise<string> {
   const response = await call("GET", "/token", { cookie });

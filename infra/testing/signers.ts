@@ -27,8 +27,8 @@ export interface TrustedSigner {
   issuer: string;
   audience: string;
   /**
-   * A token signed by the trusted key. `claims` override the defaults (`sub`, `iat`, and `iss`,
-   * `aud`, `exp` = now + 15 min); an override of `undefined` removes the claim.
+   * A token signed by the trusted key. `claims` override the defaults (`sub`, `sid`, `iat`, and
+   * `iss`, `aud`, `exp` = now + 15 min); an override of `undefined` removes the claim.
    */
   sign(claims?: Record<string, unknown>): Promise<string>;
 }
@@ -36,6 +36,9 @@ export interface TrustedSigner {
 export function base64url(value: string | Uint8Array): string {
   return Buffer.from(value).toString("base64url");
 }
+
+/** The `sid` of signed test tokens unless told otherwise (the authorizer never looks it up). */
+export const TEST_SESSION_ID = "test-session-id";
 
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
@@ -68,6 +71,7 @@ export async function createOwnKeySigner(settings: {
   issuer: string;
   audience: string;
   subject: string;
+  sessionId?: string;
 }): Promise<OwnKeySigner> {
   const { privateKey, publicJwk } = await generateSigningKey();
   const published: JWK = { ...publicJwk, alg: "EdDSA", kid: settings.kid };
@@ -83,6 +87,7 @@ export async function createOwnKeySigner(settings: {
       const now = nowSeconds();
       const payload = withoutUndefined({
         sub: settings.subject,
+        sid: settings.sessionId ?? TEST_SESSION_ID,
         iat: now,
         iss: settings.issuer,
         aud: settings.audience,
@@ -103,10 +108,16 @@ export async function createOwnKeySigner(settings: {
 export async function createAuthSigner(
   { auth, settings }: Pick<TestAuth, "auth" | "settings">,
   subject: string,
+  sessionId: string = TEST_SESSION_ID,
 ): Promise<TrustedSigner> {
   const { secret, issuer, audience } = settings;
   const sign = async (claims: Record<string, unknown> = {}) => {
-    const payload = withoutUndefined({ sub: subject, iat: nowSeconds(), ...claims });
+    const payload = withoutUndefined({
+      sub: subject,
+      sid: sessionId,
+      iat: nowSeconds(),
+      ...claims,
+    });
     const { token } = await auth.api.signJWT({ body: { payload } });
     return token;
   };

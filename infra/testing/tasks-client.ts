@@ -2,6 +2,7 @@ import { handle } from "hono/aws-lambda";
 import type { Database } from "../../functions/db/database";
 import type { AuthorizerContext } from "../../functions/shared/gateway-event";
 import { createTasksApp } from "../../functions/tasks/app";
+import type { Caller } from "../../functions/tasks/caller-session";
 import { gatewayResultToResponse } from "../local/gateway-event";
 import { type GatewayLambda, honoLambda, routeEvents } from "./gateway-events";
 
@@ -19,8 +20,8 @@ export interface CallOptions {
   /** Sent as a base64 event body, as API Gateway passes bytes it does not treat as text. */
   bytes?: Uint8Array;
   headers?: Record<string, string>;
-  /** The user the authorizer let through; omit for an invocation without authorizer context. */
-  as?: string;
+  /** The caller the authorizer let through; omit for an invocation without authorizer context. */
+  as?: Caller;
   /** Replaces the whole authorizer context (for malformed contexts). */
   authorizer?: AuthorizerContext;
   requestId?: string;
@@ -56,7 +57,13 @@ export function createGatewayClient(database: { readonly db: Database }): Gatewa
     });
     const authorizer =
       options.authorizer ??
-      (options.as === undefined ? undefined : { userId: options.as, verifyMs: TEST_VERIFY_MS });
+      (options.as === undefined
+        ? undefined
+        : {
+            userId: options.as.userId,
+            sessionId: options.as.sessionId,
+            verifyMs: TEST_VERIFY_MS,
+          });
     const event = await toEvent(request, { authorizer, requestId: options.requestId });
     if (options.bytes) {
       event.body = Buffer.from(options.bytes).toString("base64");

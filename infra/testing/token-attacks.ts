@@ -1,6 +1,7 @@
 import { SignJWT } from "jose";
 import type { HeaderDenyReason } from "../../functions/authorizer/authorize-request";
 import type { DenyReason } from "../../functions/authorizer/verify-access-token";
+import { MAX_TOKEN_ID_LENGTH } from "../../functions/shared/token-ids";
 import { base64url, generateSigningKey, nowSeconds, type TrustedSigner } from "./signers";
 
 /**
@@ -119,6 +120,26 @@ export const TOKEN_ATTACKS: TokenAttack[] = [
     name: "empty sub",
     reason: "missing_subject",
     token: (signer) => signer.sign({ sub: "" }),
+  },
+  {
+    name: "missing sid (a token that names no session cannot be revoked)",
+    reason: "missing_session",
+    token: (signer) => signer.sign({ sid: undefined }),
+  },
+  {
+    name: "empty sid",
+    reason: "missing_session",
+    token: (signer) => signer.sign({ sid: "" }),
+  },
+  {
+    name: "non-string sid",
+    reason: "missing_session",
+    token: (signer) => signer.sign({ sid: 1234 }),
+  },
+  {
+    name: "sid longer than any session id",
+    reason: "missing_session",
+    token: (signer) => signer.sign({ sid: "s".repeat(MAX_TOKEN_ID_LENGTH + 1) }),
   },
   {
     name: "payload swapped under a valid signature",

@@ -12,6 +12,7 @@ import {
   pickOperation,
   updateBody,
 } from "../lib/mix";
+import { verificationTokenIn } from "../lib/seeded-users";
 import { type OpenLoopResult, type PlannedRequest, runOpenLoop } from "./open-loop";
 import { FLOOR_PATH, STOP_MESSAGE, type StackReady } from "./stack-protocol";
 import { type LatencySummary, summarize } from "./stats";
@@ -103,22 +104,49 @@ interface BenchUser {
   idle: string[];
 }
 
+function cookiesOf(response: Response): string {
+  return response.headers
+    .getSetCookie()
+    .map((value) => value.split(";")[0] ?? "")
+    .filter((pair) => pair !== "" && !pair.endsWith("="))
+    .join("; ");
+}
+
+/** With e-mail verification on, the session comes from the link in the local inbox. */
+async function verifiedSessionCookie(origin: string, email: string): Promise<string> {
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const inbox = await fetch(`${origin}/_dev/mail.json?to=${encodeURIComponent(email)}`);
+    if (inbox.status !== 200)
+      throw new Error(`bench: sign-up gave no session and the inbox answered ${inbox.status}`);
+    const { messages } = (await inbox.json()) as { messages: Array<{ text: string }> };
+    const token = messages.map((message) => verificationTokenIn(message.text)).find(Boolean);
+    if (token) {
+      const verified = await fetch(
+        `${origin}/api/auth/verify-email?token=${encodeURIComponent(token)}`,
+      );
+      if (verified.status !== 200)
+        throw new Error(`bench verify-email answered ${verified.status}`);
+      return cookiesOf(verified);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error("bench: no verification mail in the local inbox");
+}
+
 async function createUser(origin: string, index: number): Promise<BenchUser> {
   const headers = { origin, "content-type": "application/json" };
+  const email = `bench-${randomBytes(4).toString("hex")}-${index}@bench.example.com`;
   const signUp = await fetch(`${origin}/api/auth/sign-up/email`, {
     method: "POST",
     headers,
     body: JSON.stringify({
-      email: `bench-${randomBytes(4).toString("hex")}-${index}@bench.example.com`,
+      email,
       password: randomBytes(12).toString("base64url"),
       name: `Bench user ${index}`,
     }),
   });
   if (signUp.status !== 200) throw new Error(`bench sign-up answered ${signUp.status}`);
-  const cookie = signUp.headers
-    .getSetCookie()
-    .map((value) => value.split(";")[0] ?? "")
-    .join("; ");
+  const cookie = cookiesOf(signUp) || (await verifiedSessionCookie(origin, email));
   const answer = await fetch(`${origin}/api/auth/token`, { headers: { cookie } });
   const { token } = (await answer.json()) as { token?: unknown };
   if (typeof token !== "string") throw new Error(`bench token request answered ${answer.status}`);

@@ -1,10 +1,12 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { authEnvironment } from "../../functions/auth/config";
 import { authorizerEnvironment } from "../../functions/authorizer/config";
+import { openDatabase } from "../../functions/db/database";
 import { migrateEnvironment } from "../../functions/migrate/config";
 import { tasksEnvironment } from "../../functions/tasks/config";
 import { requestToGatewayEvent } from "../../infra/local/gateway-event";
+import { insertUser } from "../../infra/testing/table-rows";
 import type { AuthFixture } from "./auth-fixture";
 import type { ColdStartPlan, FunctionName } from "./cold-start-bench";
 import { authorizerEvent } from "./verify-bench";
@@ -29,12 +31,15 @@ export async function coldStartPlans(
     succeeded: (answer) => (answer as { isAuthorized?: unknown } | null)?.isAuthorized === true,
   });
   if (!databaseUrl) return plans;
+  // A signed-in user's list: the authorizer context as the gateway passes it, a real query
+  // (with its session check, so the user needs a live session row).
+  const { db, close } = await openDatabase({ url: databaseUrl, maxConnections: 1 });
+  const caller = await insertUser(db).finally(close);
   plans.set("api", {
     env: tasksEnvironment({ databaseUrl }),
-    // A signed-in user's list: the authorizer context as the gateway passes it, a real query.
     event: await requestToGatewayEvent(new Request(`${fixture.origin}/api/tasks`), {
       routeKey: "GET /api/tasks",
-      authorizer: { userId: randomUUID(), verifyMs: 0.1 },
+      authorizer: { userId: caller.userId, sessionId: caller.sessionId, verifyMs: 0.1 },
     }),
     succeeded: isStatus(200),
   });

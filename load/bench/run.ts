@@ -3,10 +3,11 @@
  * runs on this machine and only talks to 127.0.0.1. Sections:
  *   1. token verification (verifyAccessToken) beside the raw node:crypto Ed25519 floor
  *   2. the authorizer Lambda entry on a real event
- *   3. the API under open-loop load on PostgreSQL beside a SELECT 1 floor on the same gateway
+ *   3. the API under open-loop load on PostgreSQL beside a SELECT 1 floor on the same gateway,
+ *      and (3a) the session check's cost: each task statement beside its form without the check
  *   4. cold start of every bundled function: import, first invocation, bundle size
  * Settings (environment): BENCH_VERIFY_ITERATIONS, BENCH_HANDLER_ITERATIONS, BENCH_RATE,
- * BENCH_DURATION, BENCH_WARMUP, BENCH_USERS, BENCH_COLD_RUNS, and DATABASE_URL (a PostgreSQL on
+ * BENCH_DURATION, BENCH_WARMUP, BENCH_USERS, BENCH_SESSION_ITERATIONS, BENCH_COLD_RUNS, and DATABASE_URL (a PostgreSQL on
  * this machine; default: a fresh database on 127.0.0.1:5432, dropped afterwards).
  */
 import { mkdir, writeFile } from "node:fs/promises";
@@ -18,6 +19,11 @@ import { type ApiLoadResult, benchApiLoad } from "./api-load-bench";
 import { startAuthFixture } from "./auth-fixture";
 import { benchColdStart, type ColdStartResult } from "./cold-start-bench";
 import { coldStartPlans } from "./cold-start-plans";
+import {
+  benchSessionCheck,
+  SESSION_CHECK_OPERATIONS,
+  type SessionCheckResult,
+} from "./session-check-bench";
 import { bytes, ms, ratio, table, verdict } from "./stats";
 import {
   benchAuthorizerHandler,
@@ -55,6 +61,7 @@ const settings = {
   durationSeconds: setting("BENCH_DURATION", 20, 2, 90),
   warmupSeconds: setting("BENCH_WARMUP", 3, 1, 30),
   users: setting("BENCH_USERS", 20, 1, 200),
+  sessionIterations: setting("BENCH_SESSION_ITERATIONS", 400, 50, 10_000),
   coldRuns: setting("BENCH_COLD_RUNS", 3, 1, 10),
 };
 
@@ -96,6 +103,7 @@ interface Report {
   authorizerHandler?: HandlerBenchResult;
   apiLoad?: ApiLoadResult;
   apiLoadSkipped?: string;
+  sessionCheck?: SessionCheckResult;
   coldStart: ColdStartResult[];
   coldStartSkipped?: string;
 }
@@ -222,6 +230,7 @@ function printReport(report: Report): void {
   } else if (report.apiLoadSkipped) {
     out.push("", `3. API under load: skipped (${report.apiLoadSkipped})`);
   }
+  if (report.sessionCheck) out.push(...sessionCheckSection(report.sessionCheck));
   if (coldStart.length > 0) {
     out.push(
       "",
@@ -245,6 +254,37 @@ function printReport(report: Report): void {
   }
   if (report.coldStartSkipped) out.push(`   (${report.coldStartSkipped})`);
   process.stdout.write(`${out.join("\n")}\n`);
+}
+
+function sessionCheckSection(result: SessionCheckResult): string[] {
+  const rows = SESSION_CHECK_OPERATIONS.map((operation) => {
+    const { checked, unchecked } = result.operations[operation];
+    return [
+      operation,
+      ms(unchecked.p50),
+      ms(checked.p50),
+      ratio(checked.p50 / unchecked.p50),
+      ms(unchecked.p99),
+      ms(checked.p99),
+      ratio(checked.p99 / unchecked.p99),
+    ];
+  });
+  return [
+    "",
+    `3a. Session check (caller_session CTE), one statement each: ${result.iterations} per side and operation, alternating blocks, same pool, ${result.users} users × ${result.tasksPerUser} tasks`,
+    table(
+      [
+        "statement",
+        "p50 before",
+        "p50 checked",
+        "p50 ratio",
+        "p99 before",
+        "p99 checked",
+        "p99 ratio",
+      ],
+      rows,
+    ),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -287,6 +327,13 @@ async function main(): Promise<void> {
       database = found;
       step(`3. API load on ${database.label} (${settings.rate} req/s)`);
       report.apiLoad = await benchApiLoad({ databaseUrl: database.url, ...settings });
+      step(`3a. session check: each task statement with and without it`);
+      report.sessionCheck = await benchSessionCheck({
+        databaseUrl: database.url,
+        iterations: settings.sessionIterations,
+        users: settings.users,
+        tasksPerUser: 25,
+      });
     }
 
     const plans = await coldStartPlans(fixture, database?.url);

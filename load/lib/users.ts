@@ -1,12 +1,18 @@
 import { check, fail, sleep } from "k6";
+import { SharedArray } from "k6/data";
 import encoding from "k6/encoding";
 import http, { type Response } from "k6/http";
-import { API_URL, BASE_URL } from "./config.ts";
+import { API_URL, BASE_URL, readString } from "./config.ts";
 import { excerpt, header, jsonObject } from "./http-helpers.ts";
+import { parseUsersFile, type SeededUser, verificationTokenIn } from "./seeded-users.ts";
 
 /**
- * Load-test users: created by setup() through the public auth endpoints with unique e-mails,
- * carried to every VU in the setup data, and removed again by teardown().
+ * Load-test users, carried to every VU in the setup data. Two sources:
+ * - by default setup() signs them up through the public auth endpoints with unique e-mails and,
+ *   when the stage verifies e-mail (the default), verifies each through the local stack's inbox
+ *   (`GET /_dev/mail.json`); teardown() removes them again;
+ * - with K6_USERS_FILE (the JSON `npm run load:seed` writes for a deployed stage, which has no
+ *   inbox), setup() signs in those pre-verified users; they are kept for the next run.
  */
 export interface LoadUser {
   email: string;
@@ -17,7 +23,19 @@ export interface LoadUser {
   token: string;
   /** Epoch ms after which the token is replaced (a margin before its `exp`). */
   refreshAt: number;
+  /** From K6_USERS_FILE: the operator's users, never deleted by teardown(). */
+  seeded: boolean;
 }
+
+const USERS_FILE = readString("K6_USERS_FILE", "");
+
+/** Read once in the init context and shared by every VU (k6's SharedArray, from k6/data). */
+const SEEDED_USERS: SeededUser[] =
+  USERS_FILE === ""
+    ? []
+    : (new SharedArray("seeded load users", () =>
+        parseUsersFile(open(USERS_FILE), USERS_FILE),
+      ) as SeededUser[]);
 
 /** Replace a token this long before it expires, so no request ever carries an expired one. */
 const REFRESH_MARGIN_MS = 2 * 60 * 1000;
@@ -54,7 +72,9 @@ function sessionCookies(response: Response): Record<string, string> {
   const cookies: Record<string, string> = {};
   for (const [name, values] of Object.entries(response.cookies)) {
     const last = values[values.length - 1];
-    if (last && last.value !== "" && last.maxAge >= 0) cookies[name] = last.value;
+    // A real k6 names it max_age; @types/k6 declares maxAge.
+    const maxAge = (last as { max_age?: number } | undefined)?.max_age ?? last?.maxAge ?? 0;
+    if (last && last.value !== "" && maxAge >= 0) cookies[name] = last.value;
   }
   return cookies;
 }
@@ -93,7 +113,82 @@ export function requestToken(cookies: Record<string, string>): string | undefine
   return ok && typeof token === "string" ? token : undefined;
 }
 
-/** Signs up one user and obtains its first token; aborts the run when that is impossible. */
+const INBOX_ATTEMPTS = 20;
+
+/** The verification mail for `email` in the local stack's inbox; aborts when there is none. */
+function readVerificationToken(email: string): string {
+  for (let attempt = 1; attempt <= INBOX_ATTEMPTS; attempt++) {
+    const response = http.get(`${BASE_URL}/_dev/mail.json?to=${encodeURIComponent(email)}`, {
+      tags: { endpoint: "inbox", name: "GET /_dev/mail.json" },
+    });
+    if (response.status === 404) {
+      fail(
+        "sign-up needs e-mail verification and this stage has no local inbox (/_dev/mail.json): " +
+          "seed verified users with `npm run load:seed` and pass K6_USERS_FILE",
+      );
+    }
+    const messages = jsonObject(response)?.messages;
+    if (Array.isArray(messages)) {
+      for (const message of messages) {
+        const text = (message as { text?: unknown } | null)?.text;
+        const token = typeof text === "string" ? verificationTokenIn(text) : undefined;
+        if (token) return token;
+      }
+    }
+    sleep(0.25);
+  }
+  return fail(`no verification mail for ${email} in the local inbox`);
+}
+
+/** Signs in with e-mail and password: the session cookies, or aborts the run. */
+function signIn(email: string, password: string): Record<string, string> {
+  const response = withRateLimitRetry(() =>
+    http.post(`${API_URL}/auth/sign-in/email`, JSON.stringify({ email, password }), {
+      headers: JSON_HEADERS,
+      jar: new http.CookieJar(),
+      responseCallback: SUCCESS_OR_RATE_LIMITED,
+      tags: { endpoint: "sign-in", name: "POST /api/auth/sign-in/email" },
+    }),
+  );
+  const cookies = sessionCookies(response);
+  const ok = check(response, {
+    "sign-in: 200 with a session cookie": (r) =>
+      r.status === 200 && Object.keys(cookies).length > 0,
+  });
+  if (!ok) fail(`sign-in of ${email} answered ${response.status}: ${excerpt(response)}`);
+  return cookies;
+}
+
+/** Follows the verification link as the site's page does; signs in if it set no session. */
+function verifyThroughInbox(email: string, password: string): Record<string, string> {
+  const token = readVerificationToken(email);
+  const response = http.get(`${API_URL}/auth/verify-email?token=${encodeURIComponent(token)}`, {
+    jar: new http.CookieJar(),
+    tags: { endpoint: "verify-email", name: "GET /api/auth/verify-email" },
+  });
+  const verified = check(response, { "verify-email: 200": (r) => r.status === 200 });
+  if (!verified)
+    fail(`verify-email for ${email} answered ${response.status}: ${excerpt(response)}`);
+  const cookies = sessionCookies(response);
+  return Object.keys(cookies).length > 0 ? cookies : signIn(email, password);
+}
+
+/** A signed-in user's first token; aborts the run when there is none. */
+function withFirstToken(
+  email: string,
+  password: string,
+  cookies: Record<string, string>,
+  seeded: boolean,
+): LoadUser {
+  const token = requestToken(cookies);
+  if (!token) fail(`GET /api/auth/token for ${email} failed: is the jwt plugin enabled?`);
+  return { email, password, cookies, token, refreshAt: refreshTimeOf(token, Date.now()), seeded };
+}
+
+/**
+ * Signs up one user and obtains its first token; aborts the run when that is impossible. With
+ * verification off sign-up already holds the session; with it on, the inbox link provides it.
+ */
 export function createUser(runId: string, index: number): LoadUser {
   const email = userEmail(runId, index);
   const password = `k6-${runId}-Pw-${index}!`;
@@ -109,11 +204,8 @@ export function createUser(runId: string, index: number): LoadUser {
       },
     ),
   );
-  const cookies = sessionCookies(response);
-  const signedUp = check(response, {
-    "sign-up: 200 with a session cookie": (r) =>
-      r.status === 200 && Object.keys(cookies).length > 0,
-  });
+  const signUpCookies = sessionCookies(response);
+  const signedUp = check(response, { "sign-up: 200": (r) => r.status === 200 });
   if (!signedUp) {
     fail(
       `sign-up of ${email} answered ${response.status}: ${excerpt(response)}` +
@@ -122,12 +214,21 @@ export function createUser(runId: string, index: number): LoadUser {
           : ""),
     );
   }
-  const token = requestToken(cookies);
-  if (!token) fail(`GET /api/auth/token for ${email} failed: is the jwt plugin enabled?`);
-  return { email, password, cookies, token, refreshAt: refreshTimeOf(token, Date.now()) };
+  const cookies =
+    Object.keys(signUpCookies).length > 0 ? signUpCookies : verifyThroughInbox(email, password);
+  return withFirstToken(email, password, cookies, false);
 }
 
+/** `count` users: signed in from K6_USERS_FILE when given, else signed up for this run. */
 export function createUsers(count: number): LoadUser[] {
+  if (SEEDED_USERS.length > 0) {
+    if (SEEDED_USERS.length < count) {
+      fail(`K6_USERS_FILE lists ${SEEDED_USERS.length} users, fewer than USERS (${count})`);
+    }
+    return SEEDED_USERS.slice(0, count).map(({ email, password }) =>
+      withFirstToken(email, password, signIn(email, password), true),
+    );
+  }
   const runId = newRunId();
   const users: LoadUser[] = [];
   for (let index = 0; index < count; index++) users.push(createUser(runId, index));
@@ -148,9 +249,10 @@ export function deleteUser(user: LoadUser): boolean {
   return check(response, { "delete-user: 200": (r) => r.status === 200 });
 }
 
+/** Deletes this run's own users; seeded ones stay for the next run. */
 export function deleteUsers(users: LoadUser[]): void {
   let failed = 0;
-  for (const user of users) if (!deleteUser(user)) failed++;
+  for (const user of users) if (!user.seeded && !deleteUser(user)) failed++;
   if (failed > 0)
     console.warn(`teardown: ${failed} of ${users.length} load users were not deleted`);
 }
