@@ -65,6 +65,9 @@ interface K6Script {
     summaryTrendStats?: string[];
   };
   handleSummary: (data: unknown) => Record<string, string>;
+  setup?: unknown;
+  teardown?: unknown;
+  default?: unknown;
 }
 
 let loads = 0;
@@ -125,6 +128,15 @@ describe("k6 scripts", () => {
       const scenarios = Object.values((await loadScript(script)).options.scenarios);
       expect(scenarios).toHaveLength(1);
       expect(scenarios[0]).toMatchObject({ executor: "constant-arrival-rate", duration: "50s" });
+    }
+  });
+
+  it("api.ts and verify.ts export the setup, default and teardown functions k6 calls", async () => {
+    for (const script of ["api.ts", "verify.ts"]) {
+      const exported = await loadScript(script);
+      for (const stage of ["setup", "default", "teardown"] as const) {
+        expect(typeof exported[stage], `${script} ${stage}`).toBe("function");
+      }
     }
   });
 
