@@ -30,9 +30,9 @@ import { DEFAULT_WAF_RATE_LIMIT, stageSettings } from "./stage-settings";
 import {
   assetDirectory,
   constructApp,
+  REQUIRED_TEST_SETTINGS,
   type SynthesizedApp,
   synthesizeApp,
-  REQUIRED_TEST_SETTINGS,
   TEST_ACCOUNT,
   TEST_REGION,
 } from "./synthesize";
@@ -231,7 +231,8 @@ describe("JWT authorizer and routes", () => {
       AuthorizerPayloadFormatVersion: "2.0",
       EnableSimpleResponses: true,
       IdentitySource: ["$request.header.Authorization"],
-      AuthorizerResultTtlInSeconds: stageSettings(STAGE, REQUIRED_TEST_SETTINGS).authorizerCacheTtlSeconds,
+      AuthorizerResultTtlInSeconds: stageSettings(STAGE, REQUIRED_TEST_SETTINGS)
+        .authorizerCacheTtlSeconds,
     });
     expect(props(authorizer).AuthorizerResultTtlInSeconds).toBe(60);
     expect(JSON.stringify(props(authorizer).AuthorizerUri)).toContain(
