@@ -52,6 +52,7 @@ const AUTH_FLOW_MODULES = [
   "functions/auth/single-use-verification-hook.ts",
   "functions/auth/response-floor.ts",
   "functions/auth/account-mail.ts",
+  "functions/auth/better-auth-log.ts",
   "functions/auth/account-lockout.ts",
   "functions/auth/profile-fields.ts",
   "functions/auth/password-policy.ts",

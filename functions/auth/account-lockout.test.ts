@@ -15,6 +15,7 @@ import {
   ACCOUNT_LOCKED_CODE,
   ACCOUNT_LOCKOUT_POLICY,
   accountKey,
+  accountLockedError,
   clearAccountLockout,
   createAccountLockout,
 } from "./account-lockout";
@@ -195,6 +196,22 @@ describe.each(ENGINES)(
       });
       expect(response.status).toBe(400);
       expect(await database.db.select().from(signInFailure)).toEqual(before);
+    });
+
+    it("locks at once under a one-failure policy, and says so in whole minutes", async () => {
+      const strict = createAccountLockout({
+        db: database.db,
+        secret,
+        policy: { maxFailures: 1, windowSeconds: 60, lockSeconds: 60 },
+      });
+      const email = uniqueEmail("strict");
+      const failure = await strict.recordFailure(email);
+      expect(failure).toMatchObject({ failures: 1, lockedFor: 60 });
+      expect(await strict.lockedFor(email)).toBe(60);
+      const refused = accountLockedError(failure.lockedFor ?? 0);
+      expect(refused.body?.message).toContain("Try again in 1 minute or reset your password.");
+      expect(accountLockedError(90).body?.message).toContain("Try again in 2 minutes");
+      await strict.clear(email);
     });
 
     it("stores no e-mail address, only keyed hashes", async () => {

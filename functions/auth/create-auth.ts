@@ -7,10 +7,10 @@ import { account, jwks, rateLimit, session, user, verification } from "../db/sch
 import type { MailSender } from "../mail/mail-port";
 import type { TokenPayload } from "../shared/access-token";
 import { CLIENT_IP_HEADER } from "../shared/client-address";
-import { log } from "../shared/log";
 import { accountLockout, clearAccountLockout } from "./account-lockout";
 import { createAccountMail } from "./account-mail";
 import { composeBeforeHooks } from "./auth-hooks";
+import { logBetterAuth } from "./better-auth-log";
 import { requirePasswordToDeleteAccount } from "./delete-account-hook";
 import { refuseWeakPasswords } from "./password-strength-hook";
 import { boundProfileFields } from "./profile-fields";
@@ -188,13 +188,7 @@ export function createAuth(settings: AuthSettings) {
     // parameters and answers a generic 500 (Better Auth would print them to the console).
     onAPIError: { throw: true },
     telemetry: { enabled: false },
-    logger: {
-      // Better Auth's own messages only: its extra arguments can hold errors with SQL parameters.
-      log: (level, message) => {
-        if (level === "error") log.error("better-auth", { detail: message });
-        else if (level === "warn") log.warn("better-auth", { detail: message });
-      },
-    },
+    logger: { log: logBetterAuth },
     plugins: [
       // Per-account lockout; off only with every other limit (local load tests).
       ...(settings.rateLimit?.enabled === false ? [] : [accountLockout({ db, secret })]),
