@@ -11,10 +11,8 @@ import {
 } from "../../infra/testing/auth";
 import { describeEachEngine } from "../../infra/testing/database-suite";
 import { authorizerEvent } from "../../infra/testing/gateway-events";
-import { jwksFetchFromAuth } from "../../infra/testing/signers";
-import { createAuthorizeRequest } from "../authorizer/authorize-request";
-import { createJwksKeySource } from "../authorizer/jwks-key-source";
-import { createAccessTokenVerifier, MAX_TOKEN_BYTES } from "../authorizer/verify-access-token";
+import { authorizerFor } from "../../infra/testing/signers";
+import { MAX_TOKEN_BYTES } from "../authorizer/verify-access-token";
 import { user } from "../db/schema";
 import { MAX_AUTH_BODY_BYTES, PAYLOAD_TOO_LARGE_CODE } from "./auth-lambda";
 import { EMAIL_MAX_LENGTH, NAME_MAX_LENGTH } from "./profile-fields";
@@ -136,18 +134,7 @@ describeEachEngine("profile field bounds on %s", (database) => {
     const header = `Bearer ${token}`;
     expect(Buffer.byteLength(header)).toBeLessThan(MAX_TOKEN_BYTES / 4);
 
-    const { issuer, audience } = testAuth.settings;
-    const authorize = createAuthorizeRequest(
-      createAccessTokenVerifier({
-        keys: createJwksKeySource({
-          url: `${issuer}/api/auth/jwks`,
-          fetch: jwksFetchFromAuth(testAuth.auth).fetch,
-        }),
-        issuer,
-        audience,
-      }),
-    );
-    const verdict = await authorize(authorizerEvent({ authorization: header }));
+    const verdict = await authorizerFor(testAuth)(authorizerEvent({ authorization: header }));
     expect(verdict).toMatchObject({ isAuthorized: true });
   });
 });

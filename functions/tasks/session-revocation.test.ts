@@ -11,12 +11,10 @@ import {
 } from "../../infra/testing/auth";
 import { describeEachEngine } from "../../infra/testing/database-suite";
 import { authorizerEvent } from "../../infra/testing/gateway-events";
-import { jwksFetchFromAuth } from "../../infra/testing/signers";
+import { authorizerFor } from "../../infra/testing/signers";
 import { countTasks, taskRows } from "../../infra/testing/table-rows";
 import { createGatewayClient } from "../../infra/testing/tasks-client";
-import { type AuthorizeRequest, createAuthorizeRequest } from "../authorizer/authorize-request";
-import { createJwksKeySource } from "../authorizer/jwks-key-source";
-import { createAccessTokenVerifier } from "../authorizer/verify-access-token";
+import type { AuthorizeRequest } from "../authorizer/authorize-request";
 import type { AuthorizerContext } from "../shared/gateway-event";
 import type { Task } from "./task-schemas";
 
@@ -44,17 +42,7 @@ describeEachEngine("revoked sessions on %s", (database) => {
 
   beforeAll(() => {
     auth = testAuth.caller("lambda");
-    const { issuer, audience } = testAuth.settings;
-    authorize = createAuthorizeRequest(
-      createAccessTokenVerifier({
-        keys: createJwksKeySource({
-          url: `${issuer}/api/auth/jwks`,
-          fetch: jwksFetchFromAuth(testAuth.auth).fetch,
-        }),
-        issuer,
-        audience,
-      }),
-    );
+    authorize = authorizerFor(testAuth);
   });
 
   /** The request as it reaches the tasks API: through the authorizer, with its context. */

@@ -11,6 +11,7 @@ import { ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER } from "../../functions/sha
 import type { Task } from "../../functions/tasks/task-schemas";
 import { ROUTES } from "../routes";
 import { createTestDatabase, ENGINES, type Engine, type TestDatabase } from "../testing/database";
+import { useTempDir } from "../testing/temp-dir";
 import { OUTBOX_JSON_PATH, OUTBOX_PAGE_PATH, type OutboxMessage } from "./outbox";
 import { type LocalStack, startLocalStack } from "./stack";
 
@@ -497,31 +498,35 @@ describe("several local stacks in one process", { timeout: 120_000 }, () => {
 });
 
 describe("local stack data directory", { timeout: 120_000 }, () => {
-  let dataDir: string;
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "local-stack-data-"));
-  });
-  afterAll(async () => {
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const tempDir = useTempDir("local-stack-data-");
 
   it("persists data and a private generated secret across restarts, one stack at a time", async () => {
-    const first = await startLocalStack({ port: 0, dataDir, serveSite: false, quiet: true });
+    const first = await startLocalStack({
+      port: 0,
+      dataDir: tempDir.path,
+      serveSite: false,
+      quiet: true,
+    });
     let closed = false;
     try {
-      expect(first.databaseLabel).toContain(join(dataDir, "pglite"));
+      expect(first.databaseLabel).toContain(join(tempDir.path, "pglite"));
       await expect(
-        startLocalStack({ port: 0, dataDir, serveSite: false, quiet: true }),
+        startLocalStack({ port: 0, dataDir: tempDir.path, serveSite: false, quiet: true }),
       ).rejects.toThrow(/in use by another local stack/);
       const user = await signUp(first.url, "carol");
       await first.close();
       closed = true;
 
-      const secretFile = join(dataDir, "better-auth-secret");
+      const secretFile = join(tempDir.path, "better-auth-secret");
       expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
-      expect(await readdir(dataDir)).not.toContain("stack.lock");
+      expect(await readdir(tempDir.path)).not.toContain("stack.lock");
 
-      const second = await startLocalStack({ port: 0, dataDir, serveSite: false, quiet: true });
+      const second = await startLocalStack({
+        port: 0,
+        dataDir: tempDir.path,
+        serveSite: false,
+        quiet: true,
+      });
       try {
         expect(second.migrationsApplied).toBe(0);
         const browser = client(second.url);

@@ -9,6 +9,12 @@ import {
   SignJWT,
 } from "jose";
 import { type Auth, CLIENT_IP_HEADER } from "../../functions/auth/create-auth";
+import {
+  type AuthorizeRequest,
+  createAuthorizeRequest,
+} from "../../functions/authorizer/authorize-request";
+import { createJwksKeySource } from "../../functions/authorizer/jwks-key-source";
+import { createAccessTokenVerifier } from "../../functions/authorizer/verify-access-token";
 import type { TestAuth } from "./auth";
 
 /**
@@ -163,4 +169,19 @@ export function staticJwksFetch(jwks: { keys: JWK[] }): {
     count: () => state.calls,
   };
   return state;
+}
+
+/** The real authorizer for a test auth instance's tokens, its JWKS served by that instance in process. */
+export function authorizerFor(testAuth: Pick<TestAuth, "auth" | "settings">): AuthorizeRequest {
+  const { issuer, audience } = testAuth.settings;
+  return createAuthorizeRequest(
+    createAccessTokenVerifier({
+      keys: createJwksKeySource({
+        url: `${issuer}/api/auth/jwks`,
+        fetch: jwksFetchFromAuth(testAuth.auth).fetch,
+      }),
+      issuer,
+      audience,
+    }),
+  );
 }

@@ -34,6 +34,11 @@ async function hmacToken(signer: TrustedSigner, secret: Uint8Array) {
     .sign(secret);
 }
 
+/** An attack that only changes claims: the trusted signer signs them, the claim check must refuse. */
+function claimAttack(name: string, reason: TokenAttack["reason"], claims: Record<string, unknown>) {
+  return { name, reason, token: (signer: TrustedSigner) => signer.sign(claims) };
+}
+
 function segments(token: string): [string, string, string] {
   const [header = "", payload = "", signature = ""] = token.split(".");
   return [header, payload, signature];
@@ -91,56 +96,23 @@ export const TOKEN_ATTACKS: TokenAttack[] = [
     reason: "forbidden_header",
     token: (signer) => foreignKeyToken({ x5u: "https://attacker.example/cert.pem" }, signer),
   },
-  {
-    name: "expired (exp a minute ago)",
-    reason: "expired",
-    token: (signer) => signer.sign({ iat: nowSeconds() - 960, exp: nowSeconds() - 60 }),
-  },
-  {
-    name: "nbf a minute in the future",
-    reason: "not_yet_valid",
-    token: (signer) => signer.sign({ nbf: nowSeconds() + 60 }),
-  },
-  {
-    name: "wrong issuer",
-    reason: "wrong_issuer",
-    token: (signer) => signer.sign({ iss: "https://attacker.example" }),
-  },
-  {
-    name: "wrong audience",
-    reason: "wrong_audience",
-    token: (signer) => signer.sign({ aud: "https://attacker.example/api" }),
-  },
-  {
-    name: "missing sub",
-    reason: "missing_subject",
-    token: (signer) => signer.sign({ sub: undefined }),
-  },
-  {
-    name: "empty sub",
-    reason: "missing_subject",
-    token: (signer) => signer.sign({ sub: "" }),
-  },
-  {
-    name: "missing sid (a token that names no session cannot be revoked)",
-    reason: "missing_session",
-    token: (signer) => signer.sign({ sid: undefined }),
-  },
-  {
-    name: "empty sid",
-    reason: "missing_session",
-    token: (signer) => signer.sign({ sid: "" }),
-  },
-  {
-    name: "non-string sid",
-    reason: "missing_session",
-    token: (signer) => signer.sign({ sid: 1234 }),
-  },
-  {
-    name: "sid longer than any session id",
-    reason: "missing_session",
-    token: (signer) => signer.sign({ sid: "s".repeat(MAX_TOKEN_ID_LENGTH + 1) }),
-  },
+  claimAttack("expired (exp a minute ago)", "expired", {
+    iat: nowSeconds() - 960,
+    exp: nowSeconds() - 60,
+  }),
+  claimAttack("nbf a minute in the future", "not_yet_valid", { nbf: nowSeconds() + 60 }),
+  claimAttack("wrong issuer", "wrong_issuer", { iss: "https://attacker.example" }),
+  claimAttack("wrong audience", "wrong_audience", { aud: "https://attacker.example/api" }),
+  claimAttack("missing sub", "missing_subject", { sub: undefined }),
+  claimAttack("empty sub", "missing_subject", { sub: "" }),
+  claimAttack("missing sid (a token that names no session cannot be revoked)", "missing_session", {
+    sid: undefined,
+  }),
+  claimAttack("empty sid", "missing_session", { sid: "" }),
+  claimAttack("non-string sid", "missing_session", { sid: 1234 }),
+  claimAttack("sid longer than any session id", "missing_session", {
+    sid: "s".repeat(MAX_TOKEN_ID_LENGTH + 1),
+  }),
   {
     name: "payload swapped under a valid signature",
     reason: "bad_signature",
@@ -174,11 +146,9 @@ export const TOKEN_ATTACKS: TokenAttack[] = [
       return `${base64url("{alg: EdDSA")}.${payload}.${signature}`;
     },
   },
-  {
-    name: "oversized (a validly signed token over 8 KiB)",
-    reason: "oversized",
-    token: (signer) => signer.sign({ padding: "x".repeat(8 * 1024) }),
-  },
+  claimAttack("oversized (a validly signed token over 8 KiB)", "oversized", {
+    padding: "x".repeat(8 * 1024),
+  }),
 ];
 
 /** A token whose header names `kid`; it is refused at the key lookup, before its signature. */

@@ -1,28 +1,21 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { user } from "../../functions/db/schema";
 import { accessToken, cookieHeader, createTestAuth, TEST_ORIGIN } from "../../infra/testing/auth";
 import { describeEachEngine } from "../../infra/testing/database-suite";
+import { useTempDir } from "../../infra/testing/temp-dir";
 import { parseSeedCommand, runSeedCommand } from "./cli";
 
 describeEachEngine("npm run load:seed on %s", { openedByUrl: true }, (database) => {
   const secret = randomBytes(32).toString("base64url");
   const testAuth = createTestAuth(database, { secret });
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "load-seed-"));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = useTempDir("load-seed-");
 
   it("creates verified users who sign in with the written passwords, printing nothing secret", async () => {
-    const out = join(dir, "users.json");
+    const out = join(dir.path, "users.json");
     const line = await runSeedCommand(
       parseSeedCommand(["--count", "3", "--out", out], {
         DATABASE_URL: database.url,
