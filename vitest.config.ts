@@ -73,6 +73,10 @@ const FULL_COVERAGE = { lines: 100, branches: 100, functions: 100, statements: 1
 export default defineConfig({
   test: {
     testTimeout: 30_000,
+    // Vitest's default on 2 cores is one worker; most suites wait on PostgreSQL, Chromium or a
+    // child process, so two keep both cores busy (the full suite: 886 s with one on a 2-core
+    // runner). Suites that build into a shared folder have their own (site build, SST out dirs).
+    maxWorkers: 2,
     hookTimeout: 120_000,
     // Request logs and fixture notices are kept with each test and shown only if it fails.
     silent: "passed-only",
