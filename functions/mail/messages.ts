@@ -148,24 +148,42 @@ function compose(content: MailContent): OutgoingMail {
   };
 }
 
-/** After sign-up: confirms the address before the first sign-in. */
-export function verificationMail(input: LinkMailInput): OutgoingMail {
+/** What a link mail says; everything else (recipient, product, link) comes from its input. */
+type LinkMailText = Pick<MailContent, "subject" | "heading" | "intro" | "outro"> & {
+  actionLabel: string;
+};
+
+/** A mail built around one link, its words given the product name and the link's validity. */
+function linkMail(
+  kind: MailKind,
+  input: LinkMailInput,
+  text: (product: string, validFor: string) => LinkMailText,
+): OutgoingMail {
   const product = productNameOf(input.productName);
+  const { actionLabel, ...words } = text(product, describeDuration(input.expiresInSeconds));
   return compose({
-    kind: "verify-email",
+    kind,
     to: recipientOf(input.to),
     productName: product,
+    ...words,
+    action: { label: actionLabel, url: input.url },
+  });
+}
+
+/** After sign-up: confirms the address before the first sign-in. */
+export function verificationMail(input: LinkMailInput): OutgoingMail {
+  return linkMail("verify-email", input, (product, validFor) => ({
     subject: `Confirm your e-mail address for ${product}`,
     heading: "Confirm your e-mail address",
     intro: [
       `Thanks for signing up for ${product}. Confirm that this is your address to finish creating your account and sign in.`,
     ],
-    action: { label: "Confirm my e-mail address", url: input.url },
+    actionLabel: "Confirm my e-mail address",
     outro: [
-      `This link is valid for ${describeDuration(input.expiresInSeconds)} and works once.`,
+      `This link is valid for ${validFor} and works once.`,
       `If you did not sign up for ${product}, ignore this message: nobody can sign in with this address until it is confirmed.`,
     ],
-  });
+  }));
 }
 
 /**
@@ -173,63 +191,51 @@ export function verificationMail(input: LinkMailInput): OutgoingMail {
  * way back in (a reset), never a link that would confirm someone else's registration.
  */
 export function existingAccountSignUpMail(input: LinkMailInput): OutgoingMail {
-  const product = productNameOf(input.productName);
-  return compose({
-    kind: "sign-up-existing-account",
-    to: recipientOf(input.to),
-    productName: product,
+  return linkMail("sign-up-existing-account", input, (product, validFor) => ({
     subject: `Someone tried to sign up for ${product} with your address`,
     heading: "You already have an account",
     intro: [
       `Someone just tried to create a ${product} account with this address, which already has one. No new account was created and your password was not changed.`,
       "If it was you and you forgot your password, choose a new one with the link below.",
     ],
-    action: { label: "Reset my password", url: input.url },
+    actionLabel: "Reset my password",
     outro: [
-      `The page lets you ask for a reset link, which is valid for ${describeDuration(input.expiresInSeconds)}.`,
+      `The page lets you ask for a reset link, which is valid for ${validFor}.`,
       "If you did not try to sign up, ignore this message: your account stays as it is.",
     ],
-  });
+  }));
 }
 
 /** "Forgot password?": a link to choose a new password. */
 export function passwordResetMail(input: LinkMailInput): OutgoingMail {
-  const product = productNameOf(input.productName);
-  return compose({
-    kind: "reset-password",
-    to: recipientOf(input.to),
-    productName: product,
+  return linkMail("reset-password", input, (product, validFor) => ({
     subject: `Reset your ${product} password`,
     heading: "Reset your password",
     intro: [
       `Someone asked to reset the password of the ${product} account for this address. Choose a new password with the link below; doing so signs you out on every device.`,
     ],
-    action: { label: "Choose a new password", url: input.url },
+    actionLabel: "Choose a new password",
     outro: [
-      `This link is valid for ${describeDuration(input.expiresInSeconds)} and works once.`,
+      `This link is valid for ${validFor} and works once.`,
       "If you did not ask for this, ignore this message: your password stays as it is.",
     ],
-  });
+  }));
 }
 
 /** Change of e-mail, to the new address: the change takes effect once this is confirmed. */
 export function emailChangeVerificationMail(input: LinkMailInput): OutgoingMail {
-  const product = productNameOf(input.productName);
-  return compose({
-    kind: "change-email-verify",
-    to: recipientOf(input.to),
-    productName: product,
+  return linkMail("change-email-verify", input, (product, validFor) => ({
     subject: `Confirm your new e-mail address for ${product}`,
     heading: "Confirm your new e-mail address",
     intro: [
       `You asked to use this address for your ${product} account. Confirm it to make the change; until then the account keeps its current address.`,
     ],
-    action: { label: "Confirm my new address", url: input.url },
+    actionLabel: "Confirm my new address",
     outro: [
-      `This link is valid for ${describeDuration(input.expiresInSeconds)} and works once.`,
+      `This link is valid for ${validFor} and works once.`,
       "If you did not ask for this, ignore this message: this address will not be added to any account.",
     ],
-  });
+  }));
 }
 
 /** Change of e-mail, to the old address: a notice, with the way back if it was not you. */
