@@ -36,10 +36,12 @@ describe(`every Lambda bundle answers a real event on ${where} (${LAMBDA_RUNTIME
   let fixture: AuthFixture;
   let database: TestDatabase | undefined;
   let outDir: string;
+  let plans: Awaited<ReturnType<typeof coldStartPlans>>;
 
   beforeAll(async () => {
     fixture = await startAuthFixture();
     if (withServer) database = await createTestDatabase("postgres");
+    plans = await coldStartPlans(fixture, database?.url);
     // Inside the repository: the SDK clients the runtime ships resolve from node_modules here.
     outDir = resolve(import.meta.dirname, "../.build", `lambda-runtime-${randomUUID()}`);
   });
@@ -51,7 +53,7 @@ describe(`every Lambda bundle answers a real event on ${where} (${LAMBDA_RUNTIME
   });
 
   it.each(NAMES)("%s", async (name) => {
-    const plan = (await coldStartPlans(fixture, database?.url)).get(name);
+    const plan = plans.get(name);
     if (!plan) throw new Error(`no first event for ${name}`);
     const { file } = await bundleFunction(name, outDir);
 
