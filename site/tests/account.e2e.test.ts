@@ -38,7 +38,7 @@ describeInChromium("the account lifecycle in Chromium", () => {
   /** Reloading the tasks page of a device whose session is gone lands on sign-in with a notice. */
   async function expectSignedOut(page: Page) {
     await page.goto(url("/tasks/"));
-    await page.waitForURL(/\/sign-in\/\?reason=session-ended$/, SLOW);
+    await page.waitForURL(/\/sign-in\/\?reason=session-ended&next=%2Ftasks%2F$/, SLOW);
     await expect.poll(textOf(page, "#sign-in-notice")).toContain("Sign in again");
   }
 
@@ -201,7 +201,7 @@ describeInChromium("the account lifecycle in Chromium", () => {
     });
     await phone.getByLabel("Title").first().fill("Written after sign-out");
     await phone.getByRole("button", { name: "Add task" }).click();
-    await phone.waitForURL(/\/sign-in\/\?reason=session-ended$/, SLOW);
+    await phone.waitForURL(/\/sign-in\/\?reason=session-ended&next=%2Ftasks%2F$/, SLOW);
     await expect.poll(textOf(phone, "#sign-in-notice")).toContain("Sign in again");
     expect(answers).toHaveLength(1);
     expect(answers[0]?.status).toBe(401);

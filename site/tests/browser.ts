@@ -55,11 +55,18 @@ function listenForViolations(binding: string): void {
 /** A fresh browser context (its own cookies) with one page whose console is recorded. */
 export async function openPage(
   browser: Browser,
-  options: { width?: number; colorScheme?: "light" | "dark" } = {},
+  options: {
+    width?: number;
+    height?: number;
+    colorScheme?: "light" | "dark";
+    /** A phone's touch screen: `(pointer: coarse)` and `(hover: none)` match. */
+    touch?: boolean;
+  } = {},
 ): Promise<TrackedPage> {
   const context = await browser.newContext({
-    viewport: { width: options.width ?? 1280, height: 900 },
+    viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
     colorScheme: options.colorScheme ?? "light",
+    ...(options.touch ? { hasTouch: true, isMobile: true } : {}),
   });
   // A binding, not a window property: violations must survive the navigations that follow them.
   const securityViolations: string[] = [];

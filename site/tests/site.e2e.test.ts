@@ -32,7 +32,10 @@ describeInChromium("the site in Chromium", () => {
       (response) => response.url().endsWith("/api/tasks") && response.request().method() === "POST",
     );
     await page.getByLabel("Title").first().fill(title);
-    if (description) await page.getByLabel("Description (optional)").first().fill(description);
+    if (description) {
+      await page.getByRole("button", { name: "Details" }).click();
+      await page.getByLabel("Description (optional)").first().fill(description);
+    }
     await page.getByRole("button", { name: "Add task" }).click();
     expect((await created).status()).toBe(201);
     await expect.poll(() => titles(page)).toContain(title);
@@ -70,7 +73,7 @@ describeInChromium("the site in Chromium", () => {
     await taskItem(page, "Call Alice")
       .getByRole("button", { name: /^Delete/ })
       .click();
-    await expect.poll(() => page.locator("#toast-text").textContent()).toContain("Deleted");
+    await expect.poll(() => page.locator("#toast .toast-text").textContent()).toContain("Deleted");
     await expect.poll(() => titles(page)).not.toContain("Call Alice");
     expect((await deleted).status()).toBe(204);
 
@@ -88,7 +91,7 @@ describeInChromium("the site in Chromium", () => {
 
     await page.getByRole("radio", { name: "Done" }).check();
     await expect.poll(() => titles(page)).toEqual(["Buy milk"]);
-    await page.getByRole("radio", { name: "Active" }).check();
+    await page.getByRole("radio", { name: "Open" }).check();
     await expect.poll(() => titles(page)).toEqual(["Write the quarterly report"]);
     await page.getByRole("radio", { name: "All" }).check();
     await expect.poll(() => titles(page)).toHaveLength(2);
@@ -159,6 +162,7 @@ describeInChromium("the site in Chromium", () => {
       });
     });
     await page.getByLabel("Title").first().fill("Survives an outage");
+    await page.getByRole("button", { name: "Details" }).click();
     await page.getByLabel("Description (optional)").first().fill("Still here");
     await page.getByRole("button", { name: "Add task" }).click();
     await expect.poll(() => page.locator("#form-error").textContent()).toMatch(/try again/i);
@@ -278,7 +282,8 @@ describeInChromium("the site in Chromium", () => {
     await page.waitForURL(url("/tasks/"));
     await expect.poll(() => page.locator("#list-state").textContent()).toContain("No tasks yet.");
 
-    await tabTo("the title field", async () => (await focusedId()) === "new-title");
+    // The title field has the focus on arrival.
+    await expect.poll(focusedId).toBe("new-title");
     await page.keyboard.type("Typed without a mouse");
     const created = page.waitForResponse((r) => r.request().method() === "POST");
     await page.keyboard.press("Enter");
@@ -299,13 +304,13 @@ describeInChromium("the site in Chromium", () => {
     );
   });
 
-  it("sends a visitor without a session from the tasks page to sign-in with a message", async () => {
+  it("sends a visitor who never signed in from the tasks page to sign-in, asking to sign in", async () => {
     const page = await newVisitor("no session");
-    await page.goto(url("/tasks/"));
-    await page.waitForURL(/\/sign-in\/\?reason=session-ended$/);
+    await page.goto(url("/tasks/?filter=done"));
+    await page.waitForURL(/\/sign-in\/\?reason=sign-in-required&next=%2Ftasks%2F%3Ffilter%3Ddone$/);
     await expect
       .poll(() => page.locator("#sign-in-notice").textContent())
-      .toContain("Sign in again");
+      .toBe("Sign in to see your tasks.");
   });
 
   it("answers unknown pages with the 404 page", async () => {

@@ -1,5 +1,6 @@
 /** One error type for everything the site's API calls can go through. */
 import type { ErrorEnvelope, FieldError } from "../../../functions/tasks/task-schemas";
+import { parseRetryAfter } from "./retry-after";
 
 export type ApiErrorKind =
   | "session-ended"
@@ -39,6 +40,8 @@ export class ApiError extends Error {
     message: string,
     readonly code: string = kind,
     readonly details: FieldError[] | undefined = undefined,
+    /** From a 429's Retry-After header: how long to wait before trying again. */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
   }
@@ -67,7 +70,14 @@ export class ApiError extends Error {
     // Only validation messages are worth showing verbatim; the rest get a friendly sentence.
     const message =
       kind === "invalid" && envelope?.message ? envelope.message : DEFAULT_MESSAGES[kind];
-    return new ApiError(kind, response.status, message, envelope?.code ?? kind, envelope?.details);
+    return new ApiError(
+      kind,
+      response.status,
+      message,
+      envelope?.code ?? kind,
+      envelope?.details,
+      parseRetryAfter(response.headers.get("retry-after")),
+    );
   }
 }
 

@@ -1,8 +1,7 @@
 /** Builds the DOM for one task, in its view and edit states (text only: never innerHTML). */
 import type { Task } from "../../../functions/tasks/task-schemas";
+import { describeTaskDate } from "./task-dates";
 import { TASK_DESCRIPTION_MAX, TASK_TITLE_MAX } from "./tasks-api";
-
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -32,25 +31,28 @@ export function renderTaskView(task: Task): HTMLDivElement {
   if (task.description) {
     body.append(element("p", { className: "task-description", textContent: task.description }));
   }
-  const created = new Date(task.createdAt);
-  body.append(
-    element("p", { className: "task-meta" }, [
-      "Added ",
-      element("time", { dateTime: task.createdAt, textContent: dateFormat.format(created) }),
-    ]),
-  );
-  const edit = element("button", { type: "button", className: "link" }, [
+  const edit = element("button", { type: "button", className: "task-action" }, [
     "Edit",
     hiddenText(` “${task.title}”`),
   ]);
   edit.dataset.action = "edit";
-  const remove = element("button", { type: "button", className: "link danger-text" }, [
+  const remove = element("button", { type: "button", className: "task-action danger-quiet" }, [
     "Delete",
     hiddenText(` “${task.title}”`),
   ]);
   remove.dataset.action = "delete";
   const actions = element("div", { className: "task-actions" }, [edit, remove]);
-  return element("div", { className: "task-view" }, [toggle, body, actions]);
+  const added = element("time", { className: "task-date", dateTime: task.createdAt });
+  showTaskDate(added, new Date());
+  return element("div", { className: "task-view" }, [toggle, body, added, actions]);
+}
+
+/** Writes a row's date in relative words, with the full date as its tooltip. */
+export function showTaskDate(time: HTMLTimeElement, now: Date): string {
+  const { label, full } = describeTaskDate(new Date(time.dateTime), now);
+  time.textContent = label;
+  time.title = `Added ${full}`;
+  return label;
 }
 
 export function renderTaskItem(task: Task): HTMLLIElement {

@@ -1,6 +1,10 @@
-/** The tasks page: list with filter and "load more", create, inline edit, toggle, delete + undo. */
+/**
+ * The tasks page: quick-add, the list with its filter (in the address) and counts, "load more",
+ * inline edit, toggle, and delete with an undo for each delete.
+ */
 import type { Task } from "../../../functions/tasks/task-schemas";
 import { createAccessTokenSource, readTokenClaims } from "./access-token";
+import { createAddCooldown } from "./add-cooldown";
 import { ApiError, fieldErrorsFrom } from "./api-error";
 import {
   type Control,
@@ -14,11 +18,30 @@ import {
 } from "./form-fields";
 import { leaveTo, signInUrl } from "./navigation";
 import { PendingDeletes } from "./pending-deletes";
-import { renderTaskEditForm, renderTaskItem, renderTaskView } from "./task-item";
+import { markSignedInHere, takeSignedInHere } from "./signed-in-here";
+import {
+  adjustCounts,
+  type Count,
+  countsOf,
+  countTasks,
+  formatCount,
+  type TaskCounts,
+  totalOf,
+} from "./task-counts";
+import { filterFromRadio, filterRadioValue, readTaskFilter, taskFilterUrl } from "./task-filter";
+import { renderTaskEditForm, renderTaskItem, renderTaskView, showTaskDate } from "./task-item";
 import { createTasksApi, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX, type TaskFilter } from "./tasks-api";
+import { createUndoToast } from "./undo-toast";
+import { rememberUnfinishedDeletes, takeUnfinishedDeletes } from "./unfinished-deletes";
 import { checkTaskDescription, checkTaskTitle } from "./validation";
 
 const DRAFT_KEY = "tasks:new-task-draft";
+/**
+ * A row deleted with the pointer lets the next row slide under it: a second click this soon, at
+ * the same spot, belongs to the same gesture and must not delete that next row.
+ */
+const DELETE_GUARD_MS = 600;
+const DELETE_GUARD_DISTANCE_PX = 24;
 
 const tokens = createAccessTokenSource();
 const api = createTasksApi({ tokens });
@@ -27,6 +50,8 @@ const signedInAs = requireElement(document, "#signed-in-as", HTMLElement);
 const newTaskForm = requireElement(document, "#new-task", HTMLFormElement);
 const newTitle = control(newTaskForm, "title");
 const newDescription = control(newTaskForm, "description");
+const descriptionField = requireElement(newTaskForm, "#description-field", HTMLElement);
+const descriptionToggle = requireElement(newTaskForm, "#toggle-description", HTMLButtonElement);
 const newTaskSubmit = requireElement(newTaskForm, 'button[type="submit"]', HTMLButtonElement);
 const newTaskError = requireElement(newTaskForm, "#form-error", HTMLElement);
 const listHeading = requireElement(document, "#list-heading", HTMLElement);
@@ -35,9 +60,8 @@ const listState = requireElement(document, "#list-state", HTMLElement);
 const list = requireElement(document, "#task-list", HTMLUListElement);
 const loadMoreButton = requireElement(document, "#load-more", HTMLButtonElement);
 const toast = requireElement(document, "#toast", HTMLElement);
-const toastText = requireElement(document, "#toast-text", HTMLElement);
-const toastUndo = requireElement(document, "#toast-undo", HTMLButtonElement);
 const announcer = requireElement(document, "#announcer", HTMLElement);
+const filterRadios = [...document.querySelectorAll<HTMLInputElement>('input[name="filter"]')];
 
 interface ListState {
   filter: TaskFilter;
@@ -46,14 +70,16 @@ interface ListState {
   /** Bumped on every reload so answers to superseded requests are ignored. */
   generation: number;
   status: "loading" | "ready" | "error";
+  counts: TaskCounts | null;
 }
 
 const state: ListState = {
-  filter: "all",
+  filter: readTaskFilter(window.location.search),
   tasks: [],
   nextCursor: null,
   generation: 0,
   status: "loading",
+  counts: null,
 };
 
 function announce(message: string): void {
@@ -64,10 +90,15 @@ function announce(message: string): void {
   }, 50);
 }
 
-/** Session gone for good: keep the draft (it is in sessionStorage) and go sign in again. */
+/**
+ * Session gone for good: keep the draft (it is in sessionStorage) and go sign in, coming back to
+ * this very page (filter included) afterwards.
+ */
 function handleFatal(error: unknown): boolean {
   if (error instanceof ApiError && error.kind === "session-ended") {
-    leaveTo(signInUrl("session-ended"));
+    const here = `${window.location.pathname}${window.location.search}`;
+    const reason = takeSignedInHere() ? "session-ended" : "sign-in-required";
+    leaveTo(`${signInUrl(reason)}&${new URLSearchParams({ next: here })}`);
     return true;
   }
   return false;
@@ -75,6 +106,12 @@ function handleFatal(error: unknown): boolean {
 
 function messageFor(error: unknown): string {
   return error instanceof ApiError ? error.message : "Something went wrong. Try again.";
+}
+
+/** A success clears what earlier failures left on screen, so error boxes never pile up. */
+function clearErrors(): void {
+  setMessage(listError, "");
+  if (!cooldown.active) setMessage(newTaskError, "");
 }
 
 function matchesFilter(task: Task, filter: TaskFilter = state.filter): boolean {
@@ -86,6 +123,16 @@ const EMPTY_MESSAGES: Record<TaskFilter, [string, string]> = {
   active: ["Nothing left to do.", "Every task is done. Enjoy the moment, or add a new one."],
   done: ["Nothing done yet.", "Tick a task's checkbox when you finish it and it shows up here."],
 };
+
+/** Network trouble and server trouble call for different things from the user. */
+function loadFailureText(error: unknown): string {
+  if (error instanceof ApiError && error.kind === "network") {
+    return "The server could not be reached. Check your connection, then ";
+  }
+  return "The service is having trouble right now. Nothing was lost: wait a moment, then ";
+}
+
+let lastLoadError: unknown = null;
 
 function renderListState(): void {
   list.setAttribute("aria-busy", String(state.status === "loading"));
@@ -103,7 +150,7 @@ function renderListState(): void {
     retry.addEventListener("click", () => void reload());
     const heading = document.createElement("strong");
     heading.textContent = "Your tasks could not be loaded.";
-    listState.append(heading, "Check your connection, then ", retry);
+    listState.append(heading, loadFailureText(lastLoadError), retry);
   } else if (state.status === "ready" && state.tasks.length === 0) {
     const [heading, detail] = EMPTY_MESSAGES[state.filter];
     const strong = document.createElement("strong");
@@ -111,7 +158,64 @@ function renderListState(): void {
     listState.append(strong, detail);
   }
   loadMoreButton.hidden = state.nextCursor === null || state.tasks.length === 0;
+  renderDates();
 }
+
+// ---- Dates and counts --------------------------------------------------------------------
+
+/** Relative dates, shown only where they change from the row above (no wall of "just now"). */
+function renderDates(): void {
+  const now = new Date();
+  let previous: string | null = null;
+  for (const time of list.querySelectorAll<HTMLTimeElement>(".task-view time.task-date")) {
+    const label = showTaskDate(time, now);
+    time.classList.toggle("same-as-above", label === previous);
+    previous = label;
+  }
+}
+window.setInterval(renderDates, 30_000);
+
+function renderCounts(): void {
+  const counts = state.counts;
+  const shown: Record<string, Count | null> = {
+    all: counts && totalOf(counts),
+    open: counts?.open ?? null,
+    done: counts?.done ?? null,
+  };
+  for (const element of document.querySelectorAll<HTMLElement>("[data-count]")) {
+    const count = shown[element.dataset.count ?? ""];
+    element.textContent = count ? formatCount(count) : "";
+  }
+}
+
+function changeCounts(task: Task, change: 1 | -1): void {
+  if (state.counts) adjustCounts(state.counts, task.completed, change);
+  renderCounts();
+}
+
+/** Counts from the list when it holds everything, otherwise from the API (in the background). */
+async function loadCounts(generation: number): Promise<void> {
+  if (state.filter === "all" && state.nextCursor === null) {
+    state.counts = countsOf(state.tasks);
+    renderCounts();
+    return;
+  }
+  const skip = new Set(deletes.keys);
+  try {
+    const [open, done] = await Promise.all([
+      countTasks(api, "active", skip),
+      countTasks(api, "done", skip),
+    ]);
+    if (generation !== state.generation) return;
+    state.counts = { open, done };
+  } catch {
+    // The counts are a nicety: the list reports failures that matter.
+    if (generation === state.generation) state.counts = null;
+  }
+  renderCounts();
+}
+
+// ---- Loading -----------------------------------------------------------------------------
 
 function itemFor(id: string): HTMLLIElement | null {
   return list.querySelector<HTMLLIElement>(`li[data-id="${CSS.escape(id)}"]`);
@@ -141,16 +245,19 @@ async function loadPage(cursor: string | null): Promise<void> {
   try {
     const page = await api.list(filter, cursor);
     if (generation !== state.generation) return;
+    markSignedInHere();
     const known = new Set(state.tasks.map((task) => task.id));
-    const fresh = page.items.filter((task) => !known.has(task.id) && task.id !== pendingId());
+    const fresh = page.items.filter((task) => !known.has(task.id) && !deletes.has(task.id));
     state.tasks.push(...fresh);
     list.append(...fresh.map(renderTaskItem));
     state.nextCursor = page.nextCursor;
     state.status = "ready";
     if (cursor) announce(`${fresh.length} more task${fresh.length === 1 ? "" : "s"} loaded.`);
+    else void loadCounts(generation);
   } catch (error) {
     if (generation !== state.generation || handleFatal(error)) return;
     state.status = "error";
+    lastLoadError = error;
     if (state.tasks.length > 0) setMessage(listError, messageFor(error));
   }
   renderListState();
@@ -163,6 +270,29 @@ function reload(): Promise<void> {
   list.replaceChildren();
   return loadPage(null);
 }
+
+// ---- The filter, kept in the address -----------------------------------------------------
+
+function showFilter(filter: TaskFilter): void {
+  for (const radio of filterRadios) radio.checked = radio.value === filterRadioValue(filter);
+}
+
+for (const radio of filterRadios) {
+  radio.addEventListener("change", () => {
+    if (!radio.checked) return;
+    state.filter = filterFromRadio(radio.value);
+    window.history.pushState(null, "", taskFilterUrl(new URL(window.location.href), state.filter));
+    void reload();
+  });
+}
+
+window.addEventListener("popstate", () => {
+  const filter = readTaskFilter(window.location.search);
+  if (filter === state.filter) return;
+  state.filter = filter;
+  showFilter(filter);
+  void reload();
+});
 
 // ---- Creating ----------------------------------------------------------------------------
 
@@ -189,6 +319,17 @@ function restoreDraft(): void {
   }
 }
 
+function showDescription(open: boolean): void {
+  descriptionField.hidden = !open;
+  descriptionToggle.setAttribute("aria-expanded", String(open));
+}
+
+descriptionToggle.addEventListener("click", () => {
+  const open = descriptionField.hidden;
+  showDescription(open);
+  (open ? newDescription : newTitle).focus();
+});
+
 function showServerFieldErrors(
   error: unknown,
   fields: Record<string, Control>,
@@ -205,12 +346,22 @@ function showServerFieldErrors(
       first ??= input;
     }
     if (first) {
+      if (first === newDescription) showDescription(true);
       first.focus();
       return;
     }
   }
   setMessage(formError, messageFor(error));
 }
+
+const cooldown = createAddCooldown(newTaskSubmit, (secondsLeft) => {
+  setMessage(
+    newTaskError,
+    secondsLeft > 0
+      ? `Too many requests in a short time. You can add again in ${secondsLeft} second${secondsLeft === 1 ? "" : "s"}; your text is kept.`
+      : "",
+  );
+});
 
 const checkNewTitle = () => checkTaskTitle(newTitle.value, TASK_TITLE_MAX);
 const checkNewDescription = () => checkTaskDescription(newDescription.value, TASK_DESCRIPTION_MAX);
@@ -229,9 +380,11 @@ newTaskForm.addEventListener("submit", async (event) => {
       [newDescription, checkNewDescription],
     ])
   ) {
+    if (newDescription.getAttribute("aria-invalid") === "true") showDescription(true);
     return;
   }
   setBusy(newTaskSubmit, true, "Adding…");
+  let waitSeconds: number | null | undefined;
   try {
     const description = newDescription.value.trim();
     const task = await api.create({
@@ -240,6 +393,9 @@ newTaskForm.addEventListener("submit", async (event) => {
     });
     newTaskForm.reset();
     saveDraft();
+    showDescription(false);
+    clearErrors();
+    changeCounts(task, 1);
     if (matchesFilter(task)) {
       state.tasks.unshift(task);
       list.prepend(renderTaskItem(task));
@@ -251,12 +407,14 @@ newTaskForm.addEventListener("submit", async (event) => {
     renderListState();
     newTitle.focus();
   } catch (error) {
-    if (!handleFatal(error)) {
+    if (error instanceof ApiError && error.status === 429) waitSeconds = error.retryAfterSeconds;
+    else if (!handleFatal(error)) {
       showServerFieldErrors(error, { title: newTitle, description: newDescription }, newTaskError);
     }
   } finally {
     setBusy(newTaskSubmit, false, "Adding…");
   }
+  if (waitSeconds !== undefined) cooldown.start(waitSeconds);
 });
 
 // ---- Toggling ----------------------------------------------------------------------------
@@ -266,10 +424,12 @@ async function toggle(item: HTMLLIElement, checkbox: HTMLInputElement): Promise<
   if (!task) return;
   const completed = checkbox.checked;
   checkbox.disabled = true;
-  setMessage(listError, "");
   try {
     const updated = await api.update(task.id, { completed });
+    clearErrors();
     replaceTask(updated);
+    changeCounts(task, -1);
+    changeCounts(updated, 1);
     item.classList.toggle("done", updated.completed);
     checkbox.checked = updated.completed;
     if (matchesFilter(updated)) {
@@ -303,6 +463,7 @@ function closeEditor(item: HTMLLIElement, task: Task, focusEdit: boolean): void 
   const view = renderTaskView(task);
   item.replaceChildren(view);
   item.classList.toggle("done", task.completed);
+  renderDates();
   if (focusEdit) view.querySelector<HTMLElement>('[data-action="edit"]')?.focus();
 }
 
@@ -311,6 +472,7 @@ function openEditor(item: HTMLLIElement): void {
   if (!task) return;
   const form = renderTaskEditForm(task);
   item.replaceChildren(form);
+  renderDates();
   const title = control(form, "title");
   const description = control(form, "description");
   const formError = requireElement(form, '[data-role="form-error"]', HTMLElement);
@@ -356,6 +518,7 @@ function openEditor(item: HTMLLIElement): void {
     setBusy(save, true, "Saving…");
     try {
       const updated = await api.update(task.id, changes);
+      clearErrors();
       replaceTask(updated);
       closeEditor(item, updated, true);
       announce(`Saved “${updated.title}”.`);
@@ -370,79 +533,80 @@ function openEditor(item: HTMLLIElement): void {
   title.select();
 }
 
-// ---- Deleting with undo ------------------------------------------------------------------
+// ---- Deleting, each delete with its own undo ---------------------------------------------
 
 interface Removed {
   task: Task;
   item: HTMLLIElement;
-  /** The task that followed it, to put it back in the same place on undo. */
-  before: string | null;
 }
 
-function pendingId(): string | null {
-  return deletes.pending?.task.id ?? null;
-}
-
-function hideToast(): void {
-  toast.hidden = true;
-  toastText.textContent = "";
-}
+const undoToast = createUndoToast(toast, (key) => undoDelete(key));
 
 const deletes = new PendingDeletes<Removed>({
-  onPending(removed) {
-    toastText.textContent = `Deleted “${removed.task.title}”.`;
-    toastUndo.setAttribute("aria-label", `Undo deleting “${removed.task.title}”`);
-    toast.hidden = false;
+  onPending(key, removed) {
+    undoToast.add(key, removed.task.title);
   },
-  onSettled(removed, error) {
-    if (!deletes.pending) hideToast();
-    if (!error) return;
+  onSent(key) {
+    undoToast.remove(key);
+  },
+  onSettled(_key, removed, error) {
+    if (!error) {
+      clearErrors();
+      return;
+    }
     if (handleFatal(error)) return;
     restore(removed);
     setMessage(listError, `Could not delete “${removed.task.title}”. ${messageFor(error)}`);
   },
 });
 
+/** Puts a task back where it belongs in the newest-first list, whatever else was deleted. */
 function restore(removed: Removed): void {
-  if (state.tasks.some((task) => task.id === removed.task.id)) return;
-  const before = removed.before ? itemFor(removed.before) : null;
-  list.insertBefore(removed.item, before);
-  const index = removed.before
-    ? state.tasks.findIndex((task) => task.id === removed.before)
-    : state.tasks.length;
-  state.tasks.splice(index === -1 ? state.tasks.length : index, 0, removed.task);
+  changeCounts(removed.task, 1);
+  if (!matchesFilter(removed.task) || taskFor(removed.task.id)) return;
+  const index = state.tasks.findIndex((task) => task.createdAt < removed.task.createdAt);
+  const at = index === -1 ? state.tasks.length : index;
+  // A task older than every loaded one belongs to a page not loaded yet.
+  if (index === -1 && state.nextCursor !== null) return;
+  const before = state.tasks[at];
+  list.insertBefore(removed.item, before ? itemFor(before.id) : null);
+  state.tasks.splice(at, 0, removed.task);
   renderListState();
 }
 
 function remove(item: HTMLLIElement): void {
   const task = taskFor(item.dataset.id ?? "");
   if (!task) return;
-  const before = (item.nextElementSibling as HTMLLIElement | null)?.dataset.id ?? null;
   focusNeighbour(item);
   item.remove();
   state.tasks = state.tasks.filter((other) => other.id !== task.id);
+  changeCounts(task, -1);
   renderListState();
   deletes.schedule({
-    item: { task, item, before },
+    key: task.id,
+    item: { task, item },
     commit: ({ keepalive }) => api.remove(task.id, { keepalive }),
   });
   announce(`Deleted “${task.title}”. Undo is available for a few seconds.`);
 }
 
-toastUndo.addEventListener("click", () => {
-  const removed = deletes.undo();
-  hideToast();
-  deletes.pause(false);
+function undoDelete(key: string): void {
+  const removed = deletes.undo(key);
+  undoToast.remove(key);
   if (!removed) return;
   restore(removed);
-  removed.item.querySelector<HTMLElement>(".task-toggle")?.focus();
+  if (removed.item.isConnected) removed.item.querySelector<HTMLElement>(".task-toggle")?.focus();
   announce(`Restored “${removed.task.title}”.`);
-});
+}
+
 toast.addEventListener("mouseenter", () => deletes.pause(true));
 toast.addEventListener("mouseleave", () => deletes.pause(false));
 toast.addEventListener("focusin", () => deletes.pause(true));
 toast.addEventListener("focusout", () => deletes.pause(false));
-window.addEventListener("pagehide", () => deletes.flush(true));
+window.addEventListener("pagehide", () => {
+  rememberUnfinishedDeletes(deletes.keys);
+  deletes.flush(true);
+});
 
 // ---- List events -------------------------------------------------------------------------
 
@@ -454,22 +618,28 @@ list.addEventListener("change", (event) => {
   }
 });
 
+let lastPointerDelete: { at: number; x: number; y: number } | null = null;
+
+/** The second click of a double-click, or a click at the spot a row just left, deletes nothing. */
+function isSecondClickOfOneGesture(event: MouseEvent): boolean {
+  if (event.detail === 0) return false; // keyboard: every press is meant
+  if (event.detail > 1) return true;
+  const previous = lastPointerDelete;
+  lastPointerDelete = { at: event.timeStamp, x: event.clientX, y: event.clientY };
+  return (
+    previous !== null &&
+    event.timeStamp - previous.at < DELETE_GUARD_MS &&
+    Math.hypot(event.clientX - previous.x, event.clientY - previous.y) < DELETE_GUARD_DISTANCE_PX
+  );
+}
+
 list.addEventListener("click", (event) => {
   const button = event.target instanceof Element ? event.target.closest("button") : null;
   const item = button?.closest("li");
   if (!button || !item) return;
   if (button.dataset.action === "edit") openEditor(item);
-  else if (button.dataset.action === "delete") remove(item);
+  else if (button.dataset.action === "delete" && !isSecondClickOfOneGesture(event)) remove(item);
 });
-
-for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="filter"]')) {
-  radio.addEventListener("change", () => {
-    if (!radio.checked) return;
-    state.filter = radio.value === "active" || radio.value === "done" ? radio.value : "all";
-    deletes.flush(false);
-    void reload();
-  });
-}
 
 loadMoreButton.addEventListener("click", async () => {
   if (!state.nextCursor) return;
@@ -484,19 +654,19 @@ loadMoreButton.addEventListener("click", async () => {
 
 // ---- Start -------------------------------------------------------------------------------
 
-// The browser may restore the last chosen filter when the page is reloaded.
-const restoredFilter = document.querySelector<HTMLInputElement>('input[name="filter"]:checked');
-if (restoredFilter?.value === "active" || restoredFilter?.value === "done") {
-  state.filter = restoredFilter.value;
-}
+showFilter(state.filter);
 restoreDraft();
+if (newDescription.value) showDescription(true);
+newTitle.focus();
 tokens
   .get()
   .then((token) => {
+    markSignedInHere();
     const email = readTokenClaims(token)?.email;
     if (typeof email === "string") signedInAs.textContent = `Signed in as ${email}`;
   })
   .catch(() => {
     // loadPage reports the same failure.
   });
-void reload();
+// Deletes the last page sent while unloading are finished before the list is read.
+void Promise.allSettled(takeUnfinishedDeletes().map((id) => api.remove(id))).then(() => reload());
