@@ -40,7 +40,9 @@ const BUDGETS: Record<string, Budget> = {
     css: { raw: kB(5.9), gzip: kB(2) },
   },
   "/account/": { js: { raw: kB(43), gzip: kB(16.9) }, css: { raw: kB(6.6), gzip: kB(2.3) } },
-  "/tasks/": { js: { raw: kB(18.2), gzip: kB(7.5) }, css: { raw: kB(8.9), gzip: kB(3.1) } },
+  // Quick-add, the filter in the address with counts, relative dates, an undo per delete, the
+  // 429 countdown: 7.3 -> 9.5 kB gzip of JS, 2.9 -> 3.5 kB of CSS (issue 15).
+  "/tasks/": { js: { raw: kB(24.4), gzip: kB(9.9) }, css: { raw: kB(11.3), gzip: kB(3.7) } },
   "/404.html": { js: { raw: 0, gzip: 0 }, css: { raw: kB(5.9), gzip: kB(2) } },
 };
 

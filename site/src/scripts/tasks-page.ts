@@ -94,14 +94,17 @@ function announce(message: string): void {
  * Session gone for good: keep the draft (it is in sessionStorage) and go sign in, coming back to
  * this very page (filter included) afterwards.
  */
+let leaving = false;
+
 function handleFatal(error: unknown): boolean {
-  if (error instanceof ApiError && error.kind === "session-ended") {
-    const here = `${window.location.pathname}${window.location.search}`;
-    const reason = takeSignedInHere() ? "session-ended" : "sign-in-required";
-    leaveTo(`${signInUrl(reason)}&${new URLSearchParams({ next: here })}`);
-    return true;
-  }
-  return false;
+  if (!(error instanceof ApiError && error.kind === "session-ended")) return false;
+  // Several requests can fail at once; the first decides the words and the way out.
+  if (leaving) return true;
+  leaving = true;
+  const here = `${window.location.pathname}${window.location.search}`;
+  const reason = takeSignedInHere() ? "session-ended" : "sign-in-required";
+  leaveTo(`${signInUrl(reason)}&${new URLSearchParams({ next: here })}`);
+  return true;
 }
 
 function messageFor(error: unknown): string {
