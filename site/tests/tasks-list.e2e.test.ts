@@ -290,7 +290,8 @@ describeInChromium("the tasks page in Chromium", () => {
     await page.reload();
     await expect.poll(() => titles(page)).toEqual(left);
     await expect.poll(() => titlesInDatabase(who.id)).toEqual([...left].sort());
-    expect([...sent].sort()).toEqual(["Eight", "Three"]);
+    // The unloading page's keepalive requests and the next page's repeats: only these two tasks.
+    expect([...new Set(sent)].sort()).toEqual(["Eight", "Three"]);
   });
 
   it("offers an undo for each of three deletes in a row, each putting its own task back", async () => {
