@@ -238,3 +238,7 @@ export const AUTH_ROUTES = [
   tokenRoute,
   jwksRoute,
 ] as const;
+
+// The answers' types, for the site (type-only, so no bytes of runtime).
+export type AuthError = z.infer<typeof AuthErrorSchema>;
+export type AccessToken = z.infer<typeof AccessTokenSchema>;
