@@ -49,7 +49,7 @@ describeInChromium("accessibility of every page and state (axe-core)", () => {
     const found: string[] = [];
     for (const colorScheme of SCHEMES) {
       await page.emulateMedia({ colorScheme });
-      const { violations, passed } = await page.evaluate(async (tags) => {
+      const { violations, passed, dark } = await page.evaluate(async (tags) => {
         const axe = (
           window as unknown as { axe: { run: (...args: unknown[]) => Promise<unknown> } }
         ).axe;
@@ -65,8 +65,12 @@ describeInChromium("accessibility of every page and state (axe-core)", () => {
             nodes: nodes.map(({ target }) => ({ target })),
           })),
           passed: results.passes.map(({ id }) => id),
+          dark: window.matchMedia("(prefers-color-scheme: dark)").matches,
         };
       }, AXE_TAGS);
+      if (dark !== (colorScheme === "dark")) {
+        found.push(`${state} (${colorScheme}): the page did not see the ${colorScheme} scheme`);
+      }
       // A scan that checked no text against its background would pass a scheme it never saw.
       if (!passed.includes("color-contrast")) {
         found.push(`${state} (${colorScheme}): color-contrast checked no element`);
@@ -108,18 +112,26 @@ describeInChromium("accessibility of every page and state (axe-core)", () => {
     expect(found).toEqual([]);
   });
 
-  it("reports a violation it is shown, with its rule, impact and element", async () => {
+  it("reports what it is shown, with rule, impact and element, in the scheme where it happens", async () => {
     const page = await newVisitor("axe sees a violation");
     await page.goto(url("/"));
     await page.evaluate(() => {
+      const main = document.querySelector("main");
       const unnamed = document.createElement("button");
       unnamed.id = "unnamed-button";
-      document.querySelector("main")?.append(unnamed);
+      // Dark text: readable on the light background, not on the dark one.
+      const faint = document.createElement("p");
+      faint.id = "dark-on-dark";
+      faint.textContent = "Only the dark scheme hides this";
+      faint.style.color = "#222222";
+      main?.append(unnamed, faint);
     });
-    const found = await scan(page, "landing with a button without a name");
+    const found = await scan(page, "landing with two planted violations");
     expect(found).toContainEqual(
       expect.stringMatching(/button-name \[critical\].*#unnamed-button/),
     );
+    const contrast = found.filter((line) => line.includes("#dark-on-dark"));
+    expect(contrast).toEqual([expect.stringMatching(/\(dark\): color-contrast \[serious\]/)]);
   });
 
   it("finds none on sign-in and sign-up, blank and with their errors shown", async () => {
