@@ -1,7 +1,7 @@
 /**
  * axe-core on every page and state of the site in real Chromium, in the light and the dark
- * scheme: no serious or critical violation of WCAG 2.1 A/AA or of axe's best practices. A failure
- * lists each violation with its rule, impact and the elements it found.
+ * scheme, at 1280 and 360 px wide: no serious or critical violation of WCAG 2.1 A/AA or of axe's
+ * best practices. A failure lists each violation with its rule, impact and the elements it found.
  */
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -13,7 +13,13 @@ import { describeInChromium, useSiteHarness, type Visitor } from "./site-harness
 const AXE_SOURCE_PATH = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
 const FAILING_IMPACTS = new Set(["serious", "critical"]);
-const SCHEMES = ["light", "dark"] as const;
+/** Each state is scanned in both schemes, at the desktop and the phone size the issue tried. */
+const VIEWS = [
+  { colorScheme: "light", width: 1280, height: 800 },
+  { colorScheme: "dark", width: 1280, height: 800 },
+  { colorScheme: "light", width: 360, height: 740 },
+  { colorScheme: "dark", width: 360, height: 740 },
+] as const;
 
 /** The parts of an axe result the report needs. */
 interface AxeViolation {
@@ -40,14 +46,17 @@ describeInChromium("accessibility of every page and state (axe-core)", () => {
   });
 
   /**
-   * Runs axe in the page as it is now, in both schemes, and returns one line per serious or
+   * Runs axe in the page as it is now, in both schemes at both sizes, and returns one line per serious or
    * critical violation. Injected through the debugger, not a <script>: the site's CSP refuses
    * inline scripts, and that refusal would fail the suite's CSP check.
    */
   async function scan(page: Page, state: string): Promise<string[]> {
     await page.evaluate(axeSource);
     const found: string[] = [];
-    for (const colorScheme of SCHEMES) {
+    const restore = page.viewportSize();
+    for (const { colorScheme, width, height } of VIEWS) {
+      const view = `${colorScheme}, ${width} px`;
+      await page.setViewportSize({ width, height });
       await page.emulateMedia({ colorScheme });
       const { violations, passed, dark } = await page.evaluate(async (tags) => {
         const axe = (
@@ -69,21 +78,22 @@ describeInChromium("accessibility of every page and state (axe-core)", () => {
         };
       }, AXE_TAGS);
       if (dark !== (colorScheme === "dark")) {
-        found.push(`${state} (${colorScheme}): the page did not see the ${colorScheme} scheme`);
+        found.push(`${state} (${view}): the page did not see the ${colorScheme} scheme`);
       }
       // A scan that checked no text against its background would pass a scheme it never saw.
       if (!passed.includes("color-contrast")) {
-        found.push(`${state} (${colorScheme}): color-contrast checked no element`);
+        found.push(`${state} (${view}): color-contrast checked no element`);
       }
       for (const violation of violations) {
         if (!FAILING_IMPACTS.has(violation.impact ?? "")) continue;
         const targets = violation.nodes.map(({ target }) => target.join(" ")).join(", ");
         found.push(
-          `${state} (${colorScheme}): ${violation.id} [${violation.impact}] ${violation.help} — ${targets}`,
+          `${state} (${view}): ${violation.id} [${violation.impact}] ${violation.help} — ${targets}`,
         );
       }
     }
     await page.emulateMedia({ colorScheme: "light" });
+    if (restore) await page.setViewportSize(restore);
     return found;
   }
 
@@ -131,7 +141,10 @@ describeInChromium("accessibility of every page and state (axe-core)", () => {
       expect.stringMatching(/button-name \[critical\].*#unnamed-button/),
     );
     const contrast = found.filter((line) => line.includes("#dark-on-dark"));
-    expect(contrast).toEqual([expect.stringMatching(/\(dark\): color-contrast \[serious\]/)]);
+    expect(contrast).toEqual([
+      expect.stringMatching(/\(dark, 1280 px\): color-contrast \[serious\]/),
+      expect.stringMatching(/\(dark, 360 px\): color-contrast \[serious\]/),
+    ]);
   });
 
   it("finds none on sign-in and sign-up, blank and with their errors shown", async () => {
