@@ -12,6 +12,7 @@ const UNIT_SUITES = [
   "functions/authorizer/authorize-request.test.ts",
   "functions/authorizer/jwks-key-source.test.ts",
   "functions/authorizer/verify-access-token.test.ts",
+  "functions/tasks/openapi-lint.test.ts",
   "infra/local/gateway.test.ts",
   "infra/local/static-site.test.ts",
   "infra/site-router.test.ts",

@@ -1,4 +1,5 @@
 import { APIError } from "better-auth/api";
+import { EMAIL_MAX_LENGTH, NAME_MAX_LENGTH } from "../shared/profile-limits";
 import type { BeforeHook } from "./auth-hooks";
 
 /**
@@ -6,9 +7,7 @@ import type { BeforeHook } from "./auth-hooks";
  * token, so unbounded values would bloat the database and can push a token past the authorizer's
  * size limit, locking the account out of the API.
  */
-export const NAME_MAX_LENGTH = 100;
-/** RFC 5321: a forward path holds at most 256 octets, of which 254 are the address. */
-export const EMAIL_MAX_LENGTH = 254;
+export { EMAIL_MAX_LENGTH, NAME_MAX_LENGTH } from "../shared/profile-limits";
 
 export const PROFILE_FIELD_CODES = {
   nameRequired: "NAME_REQUIRED",

@@ -11,9 +11,10 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
-/** Task limits, shared by the CHECK constraints here and the API schemas. */
-export const TASK_TITLE_MAX = 200;
-export const TASK_DESCRIPTION_MAX = 2000;
+import { TASK_DESCRIPTION_MAX, TASK_TITLE_MAX } from "../shared/task-limits";
+
+/** Task limits, shared by the CHECK constraints here, the API schemas and the site. */
+export { TASK_DESCRIPTION_MAX, TASK_TITLE_MAX } from "../shared/task-limits";
 
 // Millisecond precision so a JavaScript Date round-trips exactly (the list cursor relies on it).
 const timestamps = {

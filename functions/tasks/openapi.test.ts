@@ -41,15 +41,28 @@ describe("the tasks API's OpenAPI document", () => {
     });
   });
 
-  it("documents exactly the API routes of the route table", () => {
+  it("documents exactly the API routes of the route table, and auth paths only under the auth route", () => {
     const documented = Object.entries(served.paths).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
     );
+    const isAuthPath = (key: string) => key.split(" ")[1]?.startsWith("/api/auth/") ?? false;
     const routed = ROUTES.filter((route) => route.function === "api").map((route) => route.key);
-    expect(documented.sort()).toEqual(routed.sort());
+    expect(documented.filter((key) => !isAuthPath(key)).sort()).toEqual(routed.sort());
+    expect(ROUTES).toContainEqual({
+      key: "ANY /api/auth/{proxy+}",
+      function: "auth",
+      auth: "none",
+    });
+    expect(documented.filter(isAuthPath).sort()).toEqual([
+      "GET /api/auth/jwks",
+      "GET /api/auth/token",
+      "GET /api/auth/verify-email",
+      "POST /api/auth/sign-in/email",
+      "POST /api/auth/sign-up/email",
+    ]);
   });
 
-  it("puts the bearer security scheme on every JWT route and on no public one", () => {
+  it("puts the bearer security scheme on every JWT route and an explicit empty list on public ones", () => {
     expect(served.components.securitySchemes.bearerAuth).toMatchObject({
       type: "http",
       scheme: "bearer",
@@ -58,10 +71,34 @@ describe("the tasks API's OpenAPI document", () => {
     for (const route of ROUTES.filter((candidate) => candidate.function === "api")) {
       const [method = "", path = ""] = route.key.split(" ");
       const operation = served.paths[path]?.[method.toLowerCase()];
-      if (route.auth === "jwt")
-        expect(operation?.security, route.key).toEqual([{ bearerAuth: [] }]);
-      else expect(operation?.security, route.key).toBeUndefined();
+      expect(operation?.security, route.key).toEqual(
+        route.auth === "jwt" ? [{ bearerAuth: [] }] : [],
+      );
     }
+    expect(served.paths["/api/auth/token"]?.get?.security).toEqual([{ sessionCookie: [] }]);
+    expect(served.paths["/api/auth/sign-up/email"]?.post?.security).toEqual([]);
+  });
+
+  it("asks for a name at sign-up", () => {
+    expect(served.components.schemas.SignUp).toMatchObject({
+      required: expect.arrayContaining(["name", "email", "password"]),
+      properties: { name: { minLength: 1, maxLength: 100 } },
+    });
+  });
+
+  it("names the layer behind each error shape: gateway, Better Auth, the API's envelope", () => {
+    const { schemas } = served.components;
+    expect(schemas.GatewayError).toMatchObject({ required: ["message"] });
+    expect(schemas.AuthError).toMatchObject({ required: ["message"] });
+    const schemaOf = (path: string, method: string, status: string) =>
+      JSON.stringify(served.paths[path]?.[method]?.responses[status]);
+    expect(schemaOf("/api/tasks", "get", "401")).toContain("#/components/schemas/GatewayError");
+    expect(schemaOf("/api/tasks", "get", "401")).toContain("#/components/schemas/Error");
+    expect(schemaOf("/api/tasks", "get", "403")).toContain("#/components/schemas/GatewayError");
+    expect(schemaOf("/api/health", "get", "429")).toContain("#/components/schemas/GatewayError");
+    expect(schemaOf("/api/auth/sign-in/email", "post", "401")).toContain(
+      "#/components/schemas/AuthError",
+    );
   });
 
   it("describes the strict bodies and the error envelope", () => {

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import {
   CreateTaskSchema,
   ErrorSchema,
+  GatewayErrorSchema,
   HealthSchema,
   ListTasksQuerySchema,
   TaskIdParamsSchema,
@@ -20,20 +21,42 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { "application/json": { schema } },
 });
 const error = (description: string) => json(ErrorSchema, description);
+/** An answer that either API Gateway or the tasks API gives, each in its own shape. */
+const gatewayOrApiError = (description: string) =>
+  json(z.union([GatewayErrorSchema, ErrorSchema]), description);
+const gatewayError = (description: string) => json(GatewayErrorSchema, description);
 
-const commonErrors = {
-  401: error(
-    "No authorizer context (`unauthorized`), or the token's session was signed out, revoked or deleted with its account, or has expired (`SESSION_ENDED`: sign in again).",
+/** What API Gateway may answer on any route, before or instead of the function. */
+const edgeErrors = {
+  429: gatewayError(
+    'Throttled by the stage or by the edge\'s per-address limit: `{"message":"Too Many Requests"}` from the gateway.',
   ),
-  500: error("Unexpected failure (`internal`); no internals are exposed."),
-  503: error("The database cannot be reached (`unavailable`)."),
+  500: gatewayOrApiError(
+    'Unexpected failure: the API\'s `internal` envelope, or the gateway\'s `{"message":"Internal Server Error"}` when a function (the authorizer included) fails. No internals are exposed.',
+  ),
+  503: gatewayOrApiError(
+    'The database cannot be reached (the API\'s `unavailable`), or the function timed out (the gateway\'s `{"message":"Service Unavailable"}`).',
+  ),
+};
+const commonErrors = {
+  401: gatewayOrApiError(
+    'No bearer token: the gateway\'s `{"message":"Unauthorized"}`, decided before the authorizer runs. Or the token\'s session was signed out, revoked or deleted with its account, or has expired: the API\'s `SESSION_ENDED` (sign in again); `unauthorized` if the API is ever reached without an authorizer context.',
+  ),
+  403: gatewayError(
+    'The authorizer refused the token (bad signature, unknown key, expired, wrong issuer or audience, oversized): `{"message":"Forbidden"}` from the gateway. Get a new token from GET /api/auth/token.',
+  ),
+  ...edgeErrors,
 };
 const invalid = {
   400: error(
     "Malformed JSON, text that is not well-formed UTF-8 (invalid bytes, unpaired surrogate escapes), wrong types, out-of-range values or unknown fields (`invalid_request`).",
   ),
 };
-const tooLarge = { 413: error("The body is over 16 KiB (`payload_too_large`).") };
+const tooLarge = {
+  413: gatewayOrApiError(
+    'The body is over 16 KiB (the API\'s `payload_too_large`), or over the gateway\'s 10 MiB (`{"message":"Request Entity Too Large"}`).',
+  ),
+};
 const notFound = {
   404: error("No task with this id belongs to the caller (`not_found`); never 403."),
 };
@@ -119,11 +142,8 @@ export const healthRoute = createRoute({
   operationId: "health",
   tags: ["operations"],
   summary: "Check that the API can query its database",
-  responses: {
-    200: json(HealthSchema, "The API and its database answer."),
-    500: commonErrors[500],
-    503: commonErrors[503],
-  },
+  security: [],
+  responses: { 200: json(HealthSchema, "The API and its database answer."), ...edgeErrors },
 });
 
 export const openApiRoute = createRoute({
@@ -132,8 +152,10 @@ export const openApiRoute = createRoute({
   operationId: "openapi",
   tags: ["operations"],
   summary: "This document (OpenAPI 3.1)",
+  security: [],
   responses: {
     200: json(z.record(z.string(), z.unknown()), "The OpenAPI 3.1 document of this API."),
+    ...edgeErrors,
   },
 });
 

@@ -169,6 +169,17 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
+/**
+ * API Gateway's own answer (and the edge's 429), decided before any function runs: 401 without a
+ * bearer token, 403 when the authorizer refuses it, 413 over the gateway's 10 MiB, 429 when the
+ * stage throttle or the per-address limit is hit, 500/503 when a function fails or times out.
+ */
+export const GatewayErrorSchema = z
+  .object({
+    message: z.string().openapi({ example: "Unauthorized" }),
+  })
+  .openapi("GatewayError");
+
 // The contract's types, for the API and (type-only, so no bytes of runtime) the site and tests.
 export type Task = z.infer<typeof TaskSchema>;
 export type TaskPage = z.infer<typeof TaskPageSchema>;
@@ -177,3 +188,4 @@ export type UpdateTask = z.input<typeof UpdateTaskSchema>;
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 export type FieldError = z.infer<typeof FieldErrorSchema>;
 export type ErrorEnvelope = z.infer<typeof ErrorSchema>;
+export type GatewayError = z.infer<typeof GatewayErrorSchema>;

@@ -2,6 +2,8 @@
  * The site's API plumbing, run in Node with scripted HTTP answers: token reuse and expiry,
  * the single retry after 401/403, and how failures reach the page.
  */
+import { readdir, readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   PASSWORD_MAX_LENGTH as AUTH_PASSWORD_MAX,
@@ -223,6 +225,43 @@ describe("tasks API calls", () => {
         { location: "body", field: "userId", message: "is not a known field" },
       ]),
     ).toEqual({ title: "must not be empty", userId: "is not a known field" });
+  });
+
+  it("reads the code and details of the API's envelope only, not of the gateway's or Better Auth's shape", async () => {
+    const envelope = await ApiError.fromResponse(
+      json(400, {
+        error: {
+          code: "invalid_request",
+          message: "title: must not be empty",
+          details: [{ location: "body", field: "title", message: "must not be empty" }],
+        },
+      }),
+    );
+    expect(envelope).toMatchObject({ kind: "invalid", code: "invalid_request" });
+    expect(envelope.details).toHaveLength(1);
+    const gateway = await ApiError.fromResponse(json(413, { message: "Request Entity Too Large" }));
+    expect(gateway).toMatchObject({ kind: "too-large", code: "too-large", details: undefined });
+    const betterAuth = await ApiError.fromResponse(
+      json(422, { message: "Invalid", code: "SOMETHING" }),
+    );
+    expect(betterAuth).toMatchObject({ kind: "invalid", code: "invalid" });
+    expect(betterAuth.message).toBe("Some of the information is not valid.");
+    const notAnObject = await ApiError.fromResponse(json(500, "oops"));
+    expect(notAnObject).toMatchObject({ kind: "server", code: "server" });
+  });
+
+  it("takes the contract's types and limits from the API's schemas instead of declaring copies", async () => {
+    const scripts = resolve(import.meta.dirname, "../src/scripts");
+    const contractNames =
+      "Task|TaskPage|CreateTask|UpdateTask|ErrorEnvelope|ErrorCode|FieldError|GatewayError|AuthError|AccessToken|AccessTokenClaims";
+    const declaration = new RegExp(`\\b(?:interface|type)\\s+(?:${contractNames})\\b`);
+    const copies: string[] = [];
+    for (const file of await readdir(scripts)) {
+      const source = await readFile(resolve(scripts, file), "utf8");
+      if (declaration.test(source)) copies.push(`${file} declares a contract type`);
+      if (/TASK_(?:TITLE|DESCRIPTION)_MAX\s*=/.test(source)) copies.push(`${file} copies a limit`);
+    }
+    expect(copies).toEqual([]);
   });
 
   it("checks the same limits as the database schema and the auth server", () => {

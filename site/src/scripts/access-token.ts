@@ -4,6 +4,7 @@
  * expires.
  */
 import type { AccessTokenClaims } from "../../../functions/shared/access-token";
+import type { AccessToken } from "../../../functions/tasks/openapi-auth-routes";
 import { ApiError } from "./api-error";
 
 export const TOKEN_PATH = "/api/auth/token";
@@ -68,11 +69,9 @@ export function createAccessTokenSource(options: AccessTokenOptions = {}): Acces
     }
     if (response.status === 401 || response.status === 403) throw ApiError.sessionEnded();
     if (!response.ok) throw await ApiError.fromResponse(response);
-    const body: unknown = await response.json().catch(() => null);
-    const token =
-      typeof body === "object" && body !== null && "token" in body && typeof body.token === "string"
-        ? body.token
-        : null;
+    // Trusts the same-origin auth function to answer as the contract says; no JSON is a 502.
+    const body = (await response.json().catch(() => null)) as AccessToken | null;
+    const token = body?.token;
     if (!token) throw ApiError.fromStatus(502);
     const exp = readTokenExpiry(token);
     // A token whose expiry cannot be read is used for this one request and never cached.

@@ -1,6 +1,22 @@
 /** One error type for everything the site's API calls can go through. */
-import type { ErrorEnvelope, FieldError } from "../../../functions/tasks/task-schemas";
+import type { AuthError } from "../../../functions/tasks/openapi-auth-routes";
+import type {
+  ErrorEnvelope,
+  FieldError,
+  GatewayError,
+} from "../../../functions/tasks/task-schemas";
 import { parseRetryAfter } from "./retry-after";
+
+/** The three shapes an error answer can take, one per layer (see the OpenAPI document). */
+export type ErrorBody = ErrorEnvelope | GatewayError | AuthError;
+
+/** The tasks API's own envelope, when the body is one rather than the gateway's or Better Auth's. */
+export function envelopeOf(body: unknown): ErrorEnvelope["error"] | undefined {
+  const answer = body as ErrorBody | null;
+  return typeof answer === "object" && answer !== null && "error" in answer
+    ? answer.error
+    : undefined;
+}
 
 export type ApiErrorKind =
   | "session-ended"
@@ -64,8 +80,7 @@ export class ApiError extends Error {
    * proxy may answer no JSON at all.
    */
   static async fromResponse(response: Response): Promise<ApiError> {
-    const body = (await response.json().catch(() => null)) as Partial<ErrorEnvelope> | null;
-    const envelope = body?.error;
+    const envelope = envelopeOf(await response.json().catch(() => null));
     const kind = kindForStatus(response.status);
     // Only validation messages are worth showing verbatim; the rest get a friendly sentence.
     const message =

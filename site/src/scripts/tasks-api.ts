@@ -1,17 +1,10 @@
 /** Typed calls to the tasks API, authorised with the short-lived bearer JWT. */
-import type {
-  CreateTask,
-  ErrorEnvelope,
-  Task,
-  TaskPage,
-  UpdateTask,
-} from "../../../functions/tasks/task-schemas";
+import type { CreateTask, Task, TaskPage, UpdateTask } from "../../../functions/tasks/task-schemas";
 import type { AccessTokenSource } from "./access-token";
-import { ApiError } from "./api-error";
+import { ApiError, envelopeOf } from "./api-error";
 
-/** Mirrors TASK_TITLE_MAX / TASK_DESCRIPTION_MAX in functions/db/schema.ts (a test keeps them equal). */
-export const TASK_TITLE_MAX = 200;
-export const TASK_DESCRIPTION_MAX = 2000;
+/** The limits the database and the API enforce, for the forms' maxlength and counters. */
+export { TASK_DESCRIPTION_MAX, TASK_TITLE_MAX } from "../../../functions/shared/task-limits";
 export const PAGE_SIZE = 20;
 
 export type TaskFilter = "all" | "active" | "done";
@@ -34,11 +27,12 @@ export const SESSION_ENDED_CODE = "SESSION_ENDED";
 
 /** The envelope's code, read from a copy so the response stays readable. */
 async function errorCodeOf(response: Response): Promise<string | undefined> {
-  const body = (await response
-    .clone()
-    .json()
-    .catch(() => null)) as Partial<ErrorEnvelope> | null;
-  return body?.error?.code;
+  return envelopeOf(
+    await response
+      .clone()
+      .json()
+      .catch(() => null),
+  )?.code;
 }
 
 export function createTasksApi(options: TasksApiOptions): TasksApi {
