@@ -56,6 +56,8 @@ const AUTH_FLOW_MODULES = [
   "functions/auth/better-auth-log.ts",
   "functions/auth/account-lockout.ts",
   "functions/auth/profile-fields.ts",
+  "functions/auth/reencrypt-signing-keys.ts",
+  "functions/auth/served-paths.ts",
   "functions/auth/password-policy.ts",
   "functions/auth/password-policy-options.ts",
   "functions/shared/client-address.ts",

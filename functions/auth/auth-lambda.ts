@@ -9,10 +9,13 @@ import { gatewayRequestId, type ObservedEnv, requestLog } from "../shared/reques
 import { nosniff } from "../shared/response-headers";
 import { requireWellFormedText } from "../shared/well-formed-body";
 import { AUTH_BASE_PATH } from "./create-auth";
+import { servedPathMatcher } from "./served-paths";
 
 /** What the Lambda needs from a Better Auth instance. */
 export interface AuthRequestHandler {
   handler(request: Request): Promise<Response>;
+  /** Its endpoints: a path none of them serves is answered here, before its rate limit writes a row. */
+  api?: Readonly<Record<string, unknown>>;
 }
 
 const INTERNAL_ERROR_BODY = JSON.stringify({
@@ -78,7 +81,10 @@ function createAuthApp(auth: AuthRequestHandler, options: AuthLambdaOptions): Ho
     trustedClientAddress(options.originSecrets),
   );
   app.use(`${AUTH_BASE_PATH}/*`, limitBodySize, wellFormedBody);
+  const served = auth.api ? servedPathMatcher(auth.api) : () => true;
   app.on(["GET", "POST"], `${AUTH_BASE_PATH}/*`, async (c) => {
+    // Better Auth counts every request, an unknown path too, in a rate_limit row before routing.
+    if (!served(c.req.path.slice(AUTH_BASE_PATH.length))) return c.notFound();
     const response = await auth.handler(c.req.raw);
     // Better Auth's own 5xx bodies may carry internal messages: answer with the generic one.
     return response.status >= 500 ? internalError(response.status) : response;

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, like } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
 import {
   type AuthCall,
@@ -132,6 +132,35 @@ describeEachEngine("rate limits on %s", (database) => {
     expect(refused.status).toBe(429);
     // Less sensitive paths still answer from that address.
     expect((await first("GET", "/jwks", { sourceIp: ip })).status).toBe(200);
+  });
+
+  it("writes no rate_limit row for a path Better Auth does not serve, and one for each it does", async () => {
+    const ip = "203.0.113.77";
+    const rowsOf = () =>
+      database.db
+        .select({ key: rateLimit.key })
+        .from(rateLimit)
+        .where(like(rateLimit.key, `${ip}|%`));
+    for (const [method, path] of [
+      ["GET", "/no-such-endpoint"],
+      ["POST", "/sign-in/email/extra"],
+      ["GET", "/jwks.json"],
+    ] as const) {
+      const response = await first(method, path, { sourceIp: ip });
+      expect(response.status, path).toBe(404);
+      expect(await response.text(), path).toBe("");
+    }
+    expect(await rowsOf()).toEqual([]);
+
+    expect((await first("GET", "/get-session", { sourceIp: ip })).status).toBe(200);
+    // A path with a parameter is served (the reset link's landing redirect), so it is counted.
+    expect(
+      (await first("GET", "/reset-password/not-a-real-token", { sourceIp: ip })).status,
+    ).not.toBe(404);
+    expect((await rowsOf()).map((row) => row.key).sort()).toEqual([
+      `${ip}|/get-session`,
+      `${ip}|/reset-password/not-a-real-token`,
+    ]);
   });
 
   it("does not limit at all when disabled (local load tests only)", async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /**
@@ -20,6 +20,11 @@ export class DataDirInUse extends Error {
 
 const LOCK_FILE = "stack.lock";
 const SECRET_FILE = "better-auth-secret";
+
+/** The embedded database a local stack keeps in its data directory (unless DATABASE_URL is set). */
+export function embeddedDatabaseUrl(dataDir: string): string {
+  return `pglite:${join(dataDir, "pglite")}`;
+}
 
 /** The pid a lock file records (0 when there is no lock file). */
 async function readLockOwner(lockPath: string): Promise<number> {
@@ -94,4 +99,21 @@ export async function readOrCreateLocalSecret(dataDir: string): Promise<string> 
   const secret = randomBytes(32).toString("base64url");
   await writeFile(path, `${secret}\n`, { mode: 0o600, flag: "wx" });
   return secret;
+}
+
+/** The local stack's current secret, or undefined before its first start. */
+export async function readLocalSecret(dataDir: string): Promise<string | undefined> {
+  const text = await readFile(join(dataDir, SECRET_FILE), "utf8").catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  });
+  return text?.trim();
+}
+
+/** Replaces the local stack's secret (`npm run secret:rotate -- --local`), mode 0600, atomically. */
+export async function replaceLocalSecret(dataDir: string, secret: string): Promise<void> {
+  const path = join(dataDir, SECRET_FILE);
+  const staged = `${path}.next`;
+  await writeFile(staged, `${secret}\n`, { mode: 0o600 });
+  await rename(staged, path);
 }

@@ -15,7 +15,7 @@ import { tasksConfig, tasksEnvironment } from "../../functions/tasks/config";
 import { createTasksHandler } from "../../functions/tasks/create-handler";
 import { GATEWAY_MAX_BODY_BYTES } from "../api-gateway-limits";
 import { ROUTES } from "../routes";
-import { lockDataDir, readOrCreateLocalSecret } from "./data-dir";
+import { embeddedDatabaseUrl, lockDataDir, readOrCreateLocalSecret } from "./data-dir";
 import { createLocalEdge, LOCAL_EDGE_ADDRESS, newOriginSecret } from "./edge";
 import {
   createLocalGateway,
@@ -134,7 +134,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const startedAt = performance.now();
   const elapsed = (since: number) => Math.round(performance.now() - since);
   const dataDir = resolve(REPOSITORY_ROOT, options.dataDir ?? DEFAULT_DATA_DIR);
-  const databaseUrl = options.databaseUrl ?? `pglite:${resolve(dataDir, "pglite")}`;
+  const databaseUrl = options.databaseUrl ?? embeddedDatabaseUrl(dataDir);
   const port = options.port ?? Number(process.env.PORT ?? DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new Error(

@@ -6,6 +6,7 @@
  *   3. the API under open-loop load on PostgreSQL beside a SELECT 1 floor on the same gateway,
  *      and (3a) the session check's cost: each task statement beside its form without the check
  *   4. cold start of every bundled function: import, first invocation, bundle size
+ *   5. statements and rows written per request (load/bench/request-cost-bench.ts)
  * Settings (environment): BENCH_VERIFY_ITERATIONS, BENCH_HANDLER_ITERATIONS, BENCH_RATE,
  * BENCH_DURATION, BENCH_WARMUP, BENCH_USERS, BENCH_SESSION_ITERATIONS, BENCH_COLD_RUNS, and DATABASE_URL (a PostgreSQL on
  * this machine; default: a fresh database on 127.0.0.1:5432, dropped afterwards).
@@ -19,6 +20,11 @@ import { type ApiLoadResult, benchApiLoad } from "./api-load-bench";
 import { startAuthFixture } from "./auth-fixture";
 import { benchColdStart, type ColdStartResult } from "./cold-start-bench";
 import { coldStartPlans } from "./cold-start-plans";
+import {
+  benchRequestCosts,
+  type RequestCostResult,
+  requestCostSection,
+} from "./request-cost-bench";
 import {
   benchSessionCheck,
   SESSION_CHECK_OPERATIONS,
@@ -106,6 +112,7 @@ interface Report {
   sessionCheck?: SessionCheckResult;
   coldStart: ColdStartResult[];
   coldStartSkipped?: string;
+  requestCosts?: RequestCostResult;
 }
 
 function printReport(report: Report): void {
@@ -253,6 +260,7 @@ function printReport(report: Report): void {
     );
   }
   if (report.coldStartSkipped) out.push(`   (${report.coldStartSkipped})`);
+  if (report.requestCosts) out.push(...requestCostSection(report.requestCosts));
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
@@ -342,6 +350,8 @@ async function main(): Promise<void> {
       step(`4. cold start: ${name}`);
       report.coldStart.push(await benchColdStart(name, plan, { outDir, runs: settings.coldRuns }));
     }
+    step("5. statements and rows written per request");
+    report.requestCosts = await benchRequestCosts();
   } finally {
     await database?.dispose();
     await fixture.close();
