@@ -119,12 +119,12 @@ export function credentialsForm(formId: string, purpose: "new" | "existing") {
   };
 }
 
-/** A visitor who is already signed in has nothing to do on these pages. */
-export function skipIfSignedIn(): void {
+/** A visitor who is already signed in has nothing to do on these pages: on to `destination`. */
+export function skipIfSignedIn(destination: string = PATHS.tasks): void {
   authClient
     .getSession()
     .then(({ data }) => {
-      if (data?.user) leaveTo(PATHS.tasks);
+      if (data?.user) leaveTo(destination);
     })
     .catch(() => {
       // No answer: stay and let the visitor sign in.
