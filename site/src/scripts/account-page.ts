@@ -42,7 +42,8 @@ async function showAccount(): Promise<void> {
   const result = await callAuth((fetchOptions) => authClient.getSession({ fetchOptions }));
   if (!result.ok) {
     loading.hidden = true;
-    setMessage(accountError, describeAuthFailure(result.failure, "sign-out").message);
+    const problem = describeAuthFailure(result.failure, "sign-out", { returnTo: PATHS.account });
+    setMessage(accountError, problem.message, problem.link);
     const retry = document.createElement("button");
     retry.type = "button";
     retry.className = "secondary";
@@ -85,7 +86,10 @@ signOutButton.addEventListener("click", async () => {
   if (result.ok || result.failure.status === 401) {
     forgetSignedIn();
     leaveTo(signInUrl("signed-out"));
-  } else setMessage(signOutError, describeAuthFailure(result.failure, "sign-out").message);
+  } else {
+    const problem = describeAuthFailure(result.failure, "sign-out", { returnTo: PATHS.account });
+    setMessage(signOutError, problem.message, problem.link);
+  }
 });
 
 deleteStart.addEventListener("click", () => openDeleteForm(true));

@@ -9,6 +9,12 @@ export const PATHS = {
   forgotPassword: "/forgot-password/",
 } as const;
 
+/** A "do this instead" link at the end of a message. */
+export interface MessageLink {
+  text: string;
+  href: string;
+}
+
 /** Why the sign-in page was opened, as the address names it (`?reason=`, or `?reset=1`). */
 export type SignInReason = "session-ended" | "signed-out" | "password-reset";
 
