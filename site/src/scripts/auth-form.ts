@@ -122,7 +122,7 @@ export function showAuthFailure(
     shell.submit.focus();
     return;
   }
-  formFields.showFieldError(input, problem.message, problem.link);
+  formFields.showServerError(input, problem.message, problem.link);
   input.focus();
 }
 

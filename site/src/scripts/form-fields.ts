@@ -34,7 +34,21 @@ export function showFieldError(
   if (error) setMessage(error, message, link);
 }
 
+/**
+ * The server's complaint about a field stays until the value changes: leaving the field (or
+ * clicking the link in the message) does not re-check it away.
+ */
+export function showServerError(
+  input: Control,
+  message: string,
+  link?: { text: string; href: string },
+): void {
+  showFieldError(input, message, link);
+  input.dataset.serverError = input.value;
+}
+
 export function clearFieldError(input: Control): void {
+  delete input.dataset.serverError;
   input.removeAttribute("aria-invalid");
   const error = errorElement(input);
   if (error) error.textContent = "";
@@ -53,6 +67,7 @@ export function applyCheck(input: Control, problem: string | null): boolean {
  */
 export function validateAsYouGo(input: Control, check: () => string | null): void {
   input.addEventListener("blur", () => {
+    if (input.dataset.serverError === input.value) return;
     if (input.value !== "" || input.getAttribute("aria-invalid") === "true") {
       applyCheck(input, check());
     }
