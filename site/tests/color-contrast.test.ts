@@ -116,3 +116,20 @@ it("gives the dark scheme its own value for every colour token", async () => {
   const dark = readPalette(css.slice(darkStart, css.indexOf("}", darkStart)));
   expect(Object.keys(dark).sort()).toEqual(Object.keys(light).sort());
 });
+
+it("draws the favicon in each scheme's accent and on-accent, as the page's own logo is", async () => {
+  const { light, dark } = await palettes();
+  const svg = await readFile(join(SITE_ROOT, "public", "favicon.svg"), "utf8");
+  const darkStart = svg.indexOf("@media (prefers-color-scheme:dark)");
+  expect(darkStart).toBeGreaterThan(0);
+  const colours = (css: string) => ({
+    tile: css.match(/\.tile\{fill:(#[0-9a-f]{6})\}/i)?.[1]?.toLowerCase(),
+    tick: css.match(/\.tick\{stroke:(#[0-9a-f]{3,6})\}/i)?.[1]?.toLowerCase(),
+  });
+  const expand = (hex: string | undefined) =>
+    hex?.length === 4 ? `#${[...hex.slice(1)].map((digit) => digit + digit).join("")}` : hex;
+  const lightIcon = colours(svg.slice(0, darkStart));
+  const darkIcon = colours(svg.slice(darkStart));
+  expect([lightIcon.tile, expand(lightIcon.tick)]).toEqual([light.accent, light["on-accent"]]);
+  expect([darkIcon.tile, expand(darkIcon.tick)]).toEqual([dark.accent, dark["on-accent"]]);
+});
