@@ -179,6 +179,10 @@ describeInChromium("the site's look and words in Chromium", () => {
     }
     await measure("/", () => page.locator(".preview").waitFor());
     await measure("/sign-up/", () => page.locator("#sign-up-form").waitFor());
+    await measure("/forgot-password/", () => page.locator("#forgot-form").waitFor());
+    await measure("/check-inbox/?email=x%40example.com", () =>
+      page.locator("#resend-form").waitFor(),
+    );
     await signUpAndIn(page, person("hal", "ribbon falcon marble tundra"));
     await measure("/account/", () => page.locator("#session-list li").first().waitFor(SLOW));
     await page.context().clearCookies();
