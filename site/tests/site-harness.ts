@@ -40,6 +40,8 @@ export interface Visitor {
 export interface HarnessOptions {
   /** The auth function's rate limits (default on, as deployed). */
   rateLimit?: boolean;
+  /** Sign-in needs a confirmed address (default on, as deployed); off, sign-up signs in at once. */
+  emailVerification?: boolean;
 }
 
 export interface SiteHarness {
@@ -110,6 +112,9 @@ export function useSiteHarness(label: string, options: HarnessOptions = {}): Sit
       siteDir: DIST_DIR,
       quiet: true,
       ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+      ...(options.emailVerification === undefined
+        ? {}
+        : { emailVerification: options.emailVerification }),
     });
     // memory:<name> is shared within the process: this is the stack's own database.
     db = (await openDatabase({ url: databaseUrl })).db;

@@ -14,7 +14,14 @@ import {
   showAuthFailure,
 } from "./auth-form";
 import { clearFieldError, setBusy } from "./form-fields";
-import { leaveTo, PATHS, signInUrl } from "./navigation";
+import {
+  forgetSignedIn,
+  leaveTo,
+  missingSessionReason,
+  PATHS,
+  redirectToSignIn,
+  signInUrl,
+} from "./navigation";
 import { refreshSessions } from "./session-list";
 import { checkPassword } from "./validation";
 
@@ -35,7 +42,8 @@ async function showAccount(): Promise<void> {
   const result = await callAuth((fetchOptions) => authClient.getSession({ fetchOptions }));
   if (!result.ok) {
     loading.hidden = true;
-    setMessage(accountError, describeAuthFailure(result.failure, "sign-out").message);
+    const problem = describeAuthFailure(result.failure, "sign-out", { returnTo: PATHS.account });
+    setMessage(accountError, problem.message, problem.link);
     const retry = document.createElement("button");
     retry.type = "button";
     retry.className = "secondary";
@@ -46,7 +54,7 @@ async function showAccount(): Promise<void> {
   }
   const user = result.data?.user;
   if (!user) {
-    leaveTo(signInUrl("sign-in-required"));
+    redirectToSignIn(missingSessionReason(), PATHS.account);
     return;
   }
   account.email = user.email;
@@ -75,8 +83,13 @@ signOutButton.addEventListener("click", async () => {
   setBusy(signOutButton, true, "Signing out…");
   const result = await callAuth((fetchOptions) => authClient.signOut({ fetchOptions }));
   setBusy(signOutButton, false, "Signing out…");
-  if (result.ok || result.failure.status === 401) leaveTo(signInUrl("signed-out"));
-  else setMessage(signOutError, describeAuthFailure(result.failure, "sign-out").message);
+  if (result.ok || result.failure.status === 401) {
+    forgetSignedIn();
+    leaveTo(signInUrl("signed-out"));
+  } else {
+    const problem = describeAuthFailure(result.failure, "sign-out", { returnTo: PATHS.account });
+    setMessage(signOutError, problem.message, problem.link);
+  }
 });
 
 deleteStart.addEventListener("click", () => openDeleteForm(true));
@@ -89,8 +102,11 @@ onValidSubmit(deleteShell, [password], "Deleting…", async () => {
   const result = await callAuth((fetchOptions) =>
     authClient.deleteUser({ password: password.input.value, fetchOptions }),
   );
-  if (result.ok) leaveTo(`${PATHS.home}?account=deleted`);
-  else showAuthFailure(deleteShell, result.failure, "delete-account", { password: password.input });
+  if (result.ok) {
+    forgetSignedIn();
+    leaveTo(`${PATHS.home}?account=deleted`);
+  } else
+    showAuthFailure(deleteShell, result.failure, "delete-account", { password: password.input });
 });
 
 wireChangePassword(() => account);

@@ -3,7 +3,12 @@
  * type, one submit path with a busy button, and the server's complaint put next to its field.
  */
 import { type AuthFailure, authClient } from "./auth-client";
-import { type AuthAction, type AuthField, describeAuthFailure } from "./auth-errors";
+import {
+  type AuthAction,
+  type AuthField,
+  describeAuthFailure,
+  retryAfterSeconds,
+} from "./auth-errors";
 import * as formFields from "./form-fields";
 import { leaveTo, PATHS } from "./navigation";
 
@@ -18,6 +23,8 @@ export interface FormShell {
   form: HTMLFormElement;
   submit: HTMLButtonElement;
   formError: HTMLElement;
+  /** Seconds the server asked to wait (a 429), shown on the submit button once the call ends. */
+  retryAfterSeconds: number;
 }
 
 /** One field and the check that decides whether it is ready to send. */
@@ -32,6 +39,7 @@ export function formShell(formId: string): FormShell {
     form,
     submit: formFields.requireElement(form, 'button[type="submit"]', HTMLButtonElement),
     formError: formFields.requireElement(form, '[data-role="form-error"]', HTMLElement),
+    retryAfterSeconds: 0,
   };
 }
 
@@ -60,7 +68,8 @@ function wireShowPassword(form: HTMLFormElement): void {
 /**
  * Runs `send` when every field passes its check, with the submit button busy meanwhile; a second
  * submit while one is running is ignored. `send` may answer how many milliseconds the button
- * should then stay disabled (a quiet cooldown for "send the mail again").
+ * should then stay disabled (a quiet cooldown for "send the mail again"); after a 429 the button
+ * stays disabled for as long as the server asked, counting down.
  */
 export function onValidSubmit(
   shell: FormShell,
@@ -81,7 +90,10 @@ export function onValidSubmit(
     } finally {
       formFields.setBusy(shell.submit, false, busyLabel);
     }
-    if (typeof coolDownMs === "number" && coolDownMs > 0) {
+    const wait = shell.retryAfterSeconds;
+    shell.retryAfterSeconds = 0;
+    if (wait > 0) formFields.holdButton(shell.submit, wait);
+    else if (typeof coolDownMs === "number" && coolDownMs > 0) {
       shell.submit.disabled = true;
       window.setTimeout(() => {
         shell.submit.disabled = false;
@@ -97,15 +109,20 @@ export function showAuthFailure(
   action: AuthAction,
   fields: Partial<Record<AuthField, Control>>,
 ): void {
-  const problem = describeAuthFailure(failure, action);
+  const email = fields.email?.value.trim();
+  const problem = describeAuthFailure(failure, action, {
+    ...(email ? { email } : {}),
+    returnTo: window.location.pathname,
+  });
+  if (failure.status === 429) shell.retryAfterSeconds = retryAfterSeconds(failure);
   for (const input of Object.values(fields)) formFields.clearFieldError(input);
   const input = problem.field === "form" ? undefined : fields[problem.field];
   if (!input) {
-    formFields.setMessage(shell.formError, problem.message);
+    formFields.setMessage(shell.formError, problem.message, problem.link);
     shell.submit.focus();
     return;
   }
-  formFields.showFieldError(input, problem.message);
+  formFields.showServerError(input, problem.message, problem.link);
   input.focus();
 }
 
@@ -119,12 +136,12 @@ export function credentialsForm(formId: string, purpose: "new" | "existing") {
   };
 }
 
-/** A visitor who is already signed in has nothing to do on these pages. */
-export function skipIfSignedIn(): void {
+/** A visitor who is already signed in has nothing to do on these pages: on to `destination`. */
+export function skipIfSignedIn(destination: string = PATHS.tasks): void {
   authClient
     .getSession()
     .then(({ data }) => {
-      if (data?.user) leaveTo(PATHS.tasks);
+      if (data?.user) leaveTo(destination);
     })
     .catch(() => {
       // No answer: stay and let the visitor sign in.

@@ -24,13 +24,31 @@ function errorElement(input: Control): HTMLElement | null {
   return input.id ? document.getElementById(`${input.id}-error`) : null;
 }
 
-export function showFieldError(input: Control, message: string): void {
+export function showFieldError(
+  input: Control,
+  message: string,
+  link?: { text: string; href: string },
+): void {
   input.setAttribute("aria-invalid", "true");
   const error = errorElement(input);
-  if (error) error.textContent = message;
+  if (error) setMessage(error, message, link);
+}
+
+/**
+ * The server's complaint about a field stays until the value changes: leaving the field (or
+ * clicking the link in the message) does not re-check it away.
+ */
+export function showServerError(
+  input: Control,
+  message: string,
+  link?: { text: string; href: string },
+): void {
+  showFieldError(input, message, link);
+  input.dataset.serverError = input.value;
 }
 
 export function clearFieldError(input: Control): void {
+  delete input.dataset.serverError;
   input.removeAttribute("aria-invalid");
   const error = errorElement(input);
   if (error) error.textContent = "";
@@ -49,6 +67,7 @@ export function applyCheck(input: Control, problem: string | null): boolean {
  */
 export function validateAsYouGo(input: Control, check: () => string | null): void {
   input.addEventListener("blur", () => {
+    if (input.dataset.serverError === input.value) return;
     if (input.value !== "" || input.getAttribute("aria-invalid") === "true") {
       applyCheck(input, check());
     }
@@ -68,8 +87,40 @@ export function validateAll(checks: ReadonlyArray<[Control, () => string | null]
   return firstInvalid === null;
 }
 
-export function setMessage(element: HTMLElement, message: string): void {
+/** Shows a message (cleared with ""), with an optional link to what to do instead after it. */
+export function setMessage(
+  element: HTMLElement,
+  message: string,
+  link?: { text: string; href: string },
+): void {
   element.textContent = message;
+  if (!link) return;
+  const anchor = document.createElement("a");
+  anchor.href = link.href;
+  anchor.textContent = link.text;
+  element.append(" ", anchor, ".");
+}
+
+/** Disables a button for `seconds`, counting down in its label, then gives it back. */
+export function holdButton(button: HTMLButtonElement, seconds: number): void {
+  const label = button.dataset.label ?? button.textContent ?? "";
+  button.dataset.label = label;
+  let left = Math.ceil(seconds);
+  const show = () => {
+    button.textContent = `${label} (wait ${left} s)`;
+  };
+  button.disabled = true;
+  show();
+  const timer = window.setInterval(() => {
+    left -= 1;
+    if (left > 0) {
+      show();
+      return;
+    }
+    window.clearInterval(timer);
+    button.textContent = label;
+    button.disabled = false;
+  }, 1000);
 }
 
 /** Marks a submit button busy while a request runs; the form keeps everything typed. */

@@ -1,7 +1,8 @@
 /** The account page's list of signed-in devices, "sign out other devices" and per-device sign-out. */
-import { authClient, callAuth } from "./auth-client";
+import { type AuthFailure, authClient, callAuth } from "./auth-client";
 import { describeAuthFailure } from "./auth-errors";
 import { requireElement, setBusy, setMessage } from "./form-fields";
+import { PATHS } from "./navigation";
 
 interface ListedSession {
   id: string;
@@ -68,6 +69,11 @@ function renderSession(session: ListedSession, isCurrent: boolean): HTMLLIElemen
   return item;
 }
 
+function showSessionsProblem(failure: AuthFailure): void {
+  const problem = describeAuthFailure(failure, "sessions", { returnTo: PATHS.account });
+  setMessage(error, problem.message, problem.link);
+}
+
 /** Reads the sessions again and redraws the list (the current session may have changed). */
 export async function refreshSessions(): Promise<void> {
   const [current, sessions] = await Promise.all([
@@ -75,7 +81,7 @@ export async function refreshSessions(): Promise<void> {
     callAuth((fetchOptions) => authClient.listSessions({ fetchOptions })),
   ]);
   if (!sessions.ok) {
-    setMessage(error, describeAuthFailure(sessions.failure, "sessions").message);
+    showSessionsProblem(sessions.failure);
     return;
   }
   const currentId = current.ok ? current.data?.session.id : undefined;
@@ -100,7 +106,7 @@ async function signOutDevices(
   const result = await callAuth(call);
   setBusy(button, false, "Signing out…");
   if (!result.ok) {
-    setMessage(error, describeAuthFailure(result.failure, "sessions").message);
+    showSessionsProblem(result.failure);
     return;
   }
   setMessage(notice, done);

@@ -6,13 +6,24 @@ import {
   showAuthFailure,
   skipIfSignedIn,
 } from "./auth-form";
-import { checkInboxUrl, leaveTo, PATHS, readSignInReason, SIGN_IN_MESSAGES } from "./navigation";
+import {
+  afterSignIn,
+  checkInboxUrl,
+  leaveTo,
+  queryParam,
+  readSignInReason,
+  rememberSignedIn,
+  signInNotice,
+} from "./navigation";
 
 const { shell, email, password } = credentialsForm("sign-in-form", "existing");
 const notice = document.getElementById("sign-in-notice");
-const reason = readSignInReason(window.location.search);
-if (notice && reason) notice.textContent = SIGN_IN_MESSAGES[reason];
-if (reason !== "signed-out" && reason !== "password-reset") skipIfSignedIn();
+const search = window.location.search;
+const reason = readSignInReason(search);
+const next = afterSignIn(search);
+if (notice) notice.textContent = signInNotice(search) ?? "";
+email.input.value ||= queryParam("email");
+if (reason !== "signed-out" && reason !== "password-reset") skipIfSignedIn(next);
 
 /** Not verified yet: say so, and link to the page that sends the link again. */
 function showNotVerified(address: string): void {
@@ -32,8 +43,10 @@ onValidSubmit(shell, [email, password], "Signing in…", async () => {
   const result = await callAuth((fetchOptions) =>
     authClient.signIn.email({ email: address, password: password.input.value, fetchOptions }),
   );
-  if (result.ok) leaveTo(PATHS.tasks);
-  else if (result.failure.code === "EMAIL_NOT_VERIFIED") showNotVerified(address);
+  if (result.ok) {
+    rememberSignedIn();
+    leaveTo(next);
+  } else if (result.failure.code === "EMAIL_NOT_VERIFIED") showNotVerified(address);
   else {
     showAuthFailure(shell, result.failure, "sign-in", {
       email: email.input,

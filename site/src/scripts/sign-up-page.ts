@@ -1,6 +1,6 @@
 import { authClient, callAuth } from "./auth-client";
 import { credentialsForm, onValidSubmit, showAuthFailure, skipIfSignedIn } from "./auth-form";
-import { checkInboxUrl, leaveTo, PATHS } from "./navigation";
+import { checkInboxUrl, leaveTo, PATHS, rememberSignedIn } from "./navigation";
 import { attachStrengthFeedback } from "./password-strength";
 
 const { shell, email, password } = credentialsForm("sign-up-form", "new");
@@ -30,7 +30,10 @@ onValidSubmit(shell, [email, password], "Creating account…", async () => {
   );
   // With verification on (the default) there is no session yet, for a new and a taken address
   // alike: the next step is in the inbox. A stage without verification signs in at once.
-  if (result.ok) leaveTo(result.data?.token ? PATHS.tasks : checkInboxUrl(address));
+  if (result.ok && result.data?.token) {
+    rememberSignedIn();
+    leaveTo(PATHS.tasks);
+  } else if (result.ok) leaveTo(checkInboxUrl(address));
   else {
     showAuthFailure(shell, result.failure, "sign-up", {
       email: email.input,

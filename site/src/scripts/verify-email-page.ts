@@ -6,7 +6,7 @@ import { createAccessTokenSource } from "./access-token";
 import { ApiError } from "./api-error";
 import { authClient, callAuth } from "./auth-client";
 import { BAD_LINK_MESSAGE, describeAuthFailure } from "./auth-errors";
-import { leaveTo, PATHS, queryParam } from "./navigation";
+import { leaveTo, PATHS, queryParam, rememberSignedIn } from "./navigation";
 import { wireResendForm } from "./resend-verification";
 
 const status = document.getElementById("verify-status");
@@ -38,6 +38,7 @@ async function verify(token: string): Promise<void> {
   try {
     // The answer set the session cookie; a token proves it before the tasks page needs one.
     await createAccessTokenSource().get();
+    rememberSignedIn();
     leaveTo(PATHS.tasks);
   } catch (problem) {
     if (!(problem instanceof ApiError && problem.kind === "session-ended")) {
