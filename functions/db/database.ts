@@ -2,12 +2,8 @@ import { neonConfig, Pool } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
 import { drizzle as drizzleNeon } from "drizzle-orm/neon-serverless";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import ws from "ws";
-import {
-  isLoopbackHost,
-  type LocalWebSocketPipe,
-  startLocalWebSocketPipe,
-} from "./local-websocket-pipe";
+import type { LocalWebSocketPipe } from "./local-websocket-pipe";
+import { isLoopbackHost } from "./loopback-host";
 import { type Schema, schema } from "./schema";
 
 /** The drizzle database every function uses, whichever engine is underneath. */
@@ -98,9 +94,11 @@ let localPipe: Promise<LocalWebSocketPipe> | undefined;
 
 /** Neon over WSS for real hosts; for a loopback server, the same driver through the local pipe. */
 async function configureNeonDriver(hostname: string): Promise<void> {
-  neonConfig.webSocketConstructor = ws;
+  // Node 22 and later (the Lambda runtime) have a WebSocket client; only Node 20 needs ws, which
+  // stays out of a cold start otherwise (the functions are bundled with code splitting).
+  neonConfig.webSocketConstructor = globalThis.WebSocket ?? (await import("ws")).default;
   if (!isLoopbackHost(hostname)) return;
-  localPipe ??= startLocalWebSocketPipe();
+  localPipe ??= import("./local-websocket-pipe").then((pipe) => pipe.startLocalWebSocketPipe());
   const { port } = await localPipe;
   neonConfig.wsProxy = (host, pgPort) => `127.0.0.1:${port}/v2?address=${host}:${pgPort}`;
   neonConfig.useSecureWebSocket = false;
