@@ -1,18 +1,16 @@
 import { execFile } from "node:child_process";
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { build } from "esbuild";
-import {
-  FUNCTION_ENTRIES,
-  LAMBDA_BUNDLE_EXTERNALS,
-  LAMBDA_CODE_SPLITTING,
-} from "../../infra/function-settings";
+import { build, type Metafile } from "esbuild";
+import { FUNCTION_ENTRIES, LAMBDA_CODE_SPLITTING } from "../../infra/function-settings";
+import { LAMBDA_ESBUILD_OPTIONS } from "../../infra/lambda-bundling";
 
 /**
  * 4. Cold start: every Lambda entry bundled as SST bundles it for this stack (esbuild, ESM with
- *    SST's require/__dirname banner, minified, keepNames, linked source map, esnext, platform node),
+ *    SST's require/__dirname banner, minified, keepNames, linked source map, platform node, and
+ *    the stack's LAMBDA_ESBUILD_OPTIONS),
  *    then, in a fresh `node` process per run with only the function's own environment: the time
  *    to import the bundle and the time of its first invocation on a real event. Runs once as
  *    deployed (NODE_OPTIONS=--enable-source-maps, set by infra/app-stack.ts) and once without.
@@ -30,6 +28,7 @@ export interface ColdStartPlan {
 
 export interface ColdStartResult {
   name: FunctionName;
+  /** The entry and the chunks it imports statically (a split function's lazy chunks excluded). */
   bundleBytes: number;
   /** Median over the runs, with source maps enabled as deployed. */
   importMs: number;
@@ -65,31 +64,56 @@ const run = promisify(execFile);
 export async function bundleFunction(
   name: FunctionName,
   outDir: string,
+  // Only the import profile turns minification off, to map V8's per-line ticks to sources.
+  { minify = true }: { minify?: boolean } = {},
 ): Promise<{ file: string; bytes: number }> {
   // A split function gets a folder of its own: its entry and its lazily loaded chunks.
   const splitting = LAMBDA_CODE_SPLITTING.includes(name);
   const dir = splitting ? join(outDir, name) : outDir;
   await mkdir(dir, { recursive: true });
   const file = join(dir, splitting ? "handler.mjs" : `${name}.mjs`);
-  await build({
+  const { metafile } = await build({
     entryPoints: [resolve(REPOSITORY_ROOT, FUNCTION_ENTRIES[name])],
     ...(splitting
       ? { splitting, outdir: dir, outExtension: { ".js": ".mjs" } }
       : { outfile: file }),
+    // SST v2's own options for an ESM function (sst/runtime/handlers/node.js), then the stack's.
     bundle: true,
     platform: "node",
     format: "esm",
-    // SST v2 bundles ESM functions for "esnext" whatever the runtime (sst/runtime/handlers/node.js).
-    target: "esnext",
+    // SST's "esnext" target is replaced by the stack's runtime major (LAMBDA_ESBUILD_OPTIONS).
     mainFields: ["module", "main"],
     banner: { js: SST_ESM_BANNER },
-    external: ["sharp", "pg-native", ...LAMBDA_BUNDLE_EXTERNALS],
     keepNames: true,
-    minify: true,
+    minify,
     sourcemap: true,
     logLevel: "silent",
+    metafile: true,
+    ...LAMBDA_ESBUILD_OPTIONS,
+    external: ["sharp", "pg-native", ...LAMBDA_ESBUILD_OPTIONS.external],
   });
-  return { file, bytes: (await stat(file)).size };
+  return { file, bytes: coldLoadBytes(metafile, file) };
+}
+
+/** The entry's bytes and those of every chunk it imports statically: what a cold start loads. */
+function coldLoadBytes(metafile: Metafile, entry: string): number {
+  const outputs = new Map(
+    Object.entries(metafile.outputs).map(([path, output]) => [
+      resolve(REPOSITORY_ROOT, path),
+      output,
+    ]),
+  );
+  const loaded = new Set<string>();
+  const pending = [entry];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    const output = outputs.get(file);
+    if (!output || loaded.has(file)) continue;
+    loaded.add(file);
+    for (const { path, kind } of output.imports) {
+      if (kind === "import-statement") pending.push(resolve(REPOSITORY_ROOT, path));
+    }
+  }
+  return [...loaded].reduce((sum, file) => sum + (outputs.get(file)?.bytes ?? 0), 0);
 }
 
 export interface ProbeResult {
