@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
 import { mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { build, type Metafile } from "esbuild";
+import type { Metafile } from "esbuild";
 import { FUNCTION_ENTRIES, LAMBDA_CODE_SPLITTING } from "../../infra/function-settings";
 import { LAMBDA_ESBUILD_OPTIONS } from "../../infra/lambda-bundling";
 
@@ -33,6 +34,8 @@ export interface ColdStartResult {
   /** Median over the runs, with source maps enabled as deployed. */
   importMs: number;
   firstInvocationMs: number;
+  /** Median CPU time of the import (all threads), with source maps. */
+  importCpuMs: number;
   /** Median import time without --enable-source-maps. */
   importMsWithoutSourceMaps: number;
   runs: number;
@@ -50,23 +53,29 @@ const SST_ESM_BANNER = [
 
 /** Runs in the fresh process: import, one invocation, one result line. Plain JS, no loader. */
 const PROBE = `
+const cpu = process.cpuUsage();
 const started = performance.now();
 const mod = await import(process.env.BENCH_BUNDLE_URL);
 const imported = performance.now();
+const { user, system } = process.cpuUsage(cpu);
 const answer = await mod.handler(JSON.parse(process.env.BENCH_EVENT), { awsRequestId: "bench", getRemainingTimeInMillis: () => 30000 });
 const invoked = performance.now();
-process.stdout.write("BENCH_RESULT " + JSON.stringify({ importMs: imported - started, firstInvocationMs: invoked - imported, answer, nodeVersion: process.version }) + "\\n");
+process.stdout.write("BENCH_RESULT " + JSON.stringify({ importMs: imported - started, importCpuMs: (user + system) / 1000, firstInvocationMs: invoked - imported, answer, nodeVersion: process.version }) + "\\n");
 process.exit(0);
 `;
 
 const run = promisify(execFile);
+
+/** SST bundles with its own esbuild (0.18, older than the project's): the bench uses that one. */
+const sstRequire = createRequire(createRequire(import.meta.url).resolve("sst/package.json"));
+const { build } = sstRequire("esbuild") as typeof import("esbuild");
 
 export async function bundleFunction(
   name: FunctionName,
   outDir: string,
   // Only the import profile turns minification off, to map V8's per-line ticks to sources.
   { minify = true }: { minify?: boolean } = {},
-): Promise<{ file: string; bytes: number }> {
+): Promise<BundledFunction> {
   // A split function gets a folder of its own: its entry and its lazily loaded chunks.
   const splitting = LAMBDA_CODE_SPLITTING.includes(name);
   const dir = splitting ? join(outDir, name) : outDir;
@@ -92,11 +101,38 @@ export async function bundleFunction(
     ...LAMBDA_ESBUILD_OPTIONS,
     external: ["sharp", "pg-native", ...LAMBDA_ESBUILD_OPTIONS.external],
   });
-  return { file, bytes: coldLoadBytes(metafile, file) };
+  const loaded = coldLoadedOutputs(metafile, file);
+  const bytesByOwner = new Map<string, number>();
+  for (const output of loaded) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const owner = ownerOf(input);
+      bytesByOwner.set(owner, (bytesByOwner.get(owner) ?? 0) + bytesInOutput);
+    }
+  }
+  return { file, bytes: loaded.reduce((sum, output) => sum + output.bytes, 0), bytesByOwner };
 }
 
-/** The entry's bytes and those of every chunk it imports statically: what a cold start loads. */
-function coldLoadBytes(metafile: Metafile, entry: string): number {
+export interface BundledFunction {
+  /** The entry file. */
+  file: string;
+  /** The entry and the chunks it imports statically: what a cold start loads. */
+  bytes: number;
+  /** Of those bytes, how many each package or project folder contributes (before the banner). */
+  bytesByOwner: Map<string, number>;
+}
+
+/** `node_modules/@scope/name/…` → `@scope/name`; `…/functions/tasks/app.ts` → `functions/tasks`. */
+export function ownerOf(source: string): string {
+  const pkg = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(source);
+  if (pkg?.[1]) return pkg[1];
+  const own = /(?:^|\/)(functions\/[^/]+)\//.exec(source);
+  if (own?.[1]) return own[1];
+  if (source.startsWith("node:")) return "node internals";
+  return source === "" ? "(unattributed)" : source;
+}
+
+/** The entry's output and that of every chunk it imports statically. */
+function coldLoadedOutputs(metafile: Metafile, entry: string): Metafile["outputs"][string][] {
   const outputs = new Map(
     Object.entries(metafile.outputs).map(([path, output]) => [
       resolve(REPOSITORY_ROOT, path),
@@ -113,11 +149,13 @@ function coldLoadBytes(metafile: Metafile, entry: string): number {
       if (kind === "import-statement") pending.push(resolve(REPOSITORY_ROOT, path));
     }
   }
-  return [...loaded].reduce((sum, file) => sum + (outputs.get(file)?.bytes ?? 0), 0);
+  return [...loaded].flatMap((file) => outputs.get(file) ?? []);
 }
 
 export interface ProbeResult {
   importMs: number;
+  /** CPU time of the process during the import, all threads: less sensitive to a busy machine. */
+  importCpuMs: number;
   firstInvocationMs: number;
   answer: unknown;
   /** process.version of the Node.js that ran the bundle. */
@@ -155,7 +193,7 @@ export async function probe(
   return JSON.parse(line.slice("BENCH_RESULT ".length)) as ProbeResult;
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
 }
@@ -163,14 +201,14 @@ function median(values: number[]): number {
 export async function benchColdStart(
   name: FunctionName,
   plan: ColdStartPlan,
-  options: { outDir: string; runs: number },
+  options: { outDir: string; runs: number; node?: string },
 ): Promise<ColdStartResult> {
   const { file, bytes } = await bundleFunction(name, options.outDir);
   const deployed: ProbeResult[] = [];
   const plain: ProbeResult[] = [];
   for (let i = 0; i < options.runs; i++) {
-    deployed.push(await probe(file, plan, { sourceMaps: true }));
-    plain.push(await probe(file, plan, { sourceMaps: false }));
+    deployed.push(await probe(file, plan, { sourceMaps: true, node: options.node }));
+    plain.push(await probe(file, plan, { sourceMaps: false, node: options.node }));
   }
   for (const result of [...deployed, ...plain]) {
     if (!plan.succeeded(result.answer)) {
@@ -183,6 +221,7 @@ export async function benchColdStart(
     name,
     bundleBytes: bytes,
     importMs: median(deployed.map((r) => r.importMs)),
+    importCpuMs: median(deployed.map((r) => r.importCpuMs)),
     firstInvocationMs: median(deployed.map((r) => r.firstInvocationMs)),
     importMsWithoutSourceMaps: median(plain.map((r) => r.importMs)),
     runs: options.runs,
