@@ -58,7 +58,7 @@ const started = performance.now();
 const mod = await import(process.env.BENCH_BUNDLE_URL);
 const imported = performance.now();
 const { user, system } = process.cpuUsage(cpu);
-const answer = await mod.handler(JSON.parse(process.env.BENCH_EVENT), { awsRequestId: "bench", getRemainingTimeInMillis: () => 30000 });
+const answer = process.env.BENCH_IMPORT_ONLY ? null : await mod.handler(JSON.parse(process.env.BENCH_EVENT), { awsRequestId: "bench", getRemainingTimeInMillis: () => 30000 });
 const invoked = performance.now();
 process.stdout.write("BENCH_RESULT " + JSON.stringify({ importMs: imported - started, importCpuMs: (user + system) / 1000, firstInvocationMs: invoked - imported, answer, nodeVersion: process.version }) + "\\n");
 process.exit(0);
@@ -167,13 +167,15 @@ export interface ProbeOptions {
   sourceMaps: boolean;
   /** The Node.js binary to run the bundle on; default the one running this process. */
   node?: string;
+  /** Import only, no invocation (the answer is null). */
+  importOnly?: boolean;
 }
 
 /** One cold start in a fresh process: import the bundle, invoke it once on the plan's event. */
 export async function probe(
   file: string,
   plan: ColdStartPlan,
-  { sourceMaps, node = process.execPath }: ProbeOptions,
+  { sourceMaps, node = process.execPath, importOnly = false }: ProbeOptions,
 ): Promise<ProbeResult> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
@@ -181,6 +183,7 @@ export async function probe(
     BENCH_BUNDLE_URL: pathToFileURL(file).href,
     BENCH_EVENT: JSON.stringify(plan.event),
     ...(sourceMaps ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
+    ...(importOnly ? { BENCH_IMPORT_ONLY: "1" } : {}),
   };
   const { stdout } = await run(node, ["--input-type=module", "-e", PROBE], {
     env,

@@ -8,7 +8,14 @@
 import { resolve } from "node:path";
 import { createTestDatabase } from "../../infra/testing/database";
 import { startAuthFixture } from "./auth-fixture";
-import { benchColdStart, bundleFunction, type FunctionName } from "./cold-start-bench";
+import {
+  benchColdStart,
+  bundleFunction,
+  type ColdStartPlan,
+  type FunctionName,
+  median,
+  probe,
+} from "./cold-start-bench";
 import { coldStartPlans } from "./cold-start-plans";
 import { profileColdImport } from "./cold-start-profile";
 import { bytes, ms, table } from "./stats";
@@ -17,6 +24,19 @@ const REPOSITORY_ROOT = resolve(import.meta.dirname, "../..");
 const runs = Number(process.env.BENCH_COLD_RUNS || 5);
 const profileRuns = Number(process.env.BENCH_PROFILE_RUNS || 3);
 const node = process.env.BENCH_NODE || process.env.LAMBDA_NODE || process.execPath;
+/**
+ * A loopback DATABASE_URL makes the import start the local WebSocket pipe (and load ws for its
+ * server), which a deployed function never does. Opening the pool connects nothing, so the import
+ * alone runs as deployed on a remote host name that is never looked up.
+ */
+function asDeployed(plan: ColdStartPlan): ColdStartPlan {
+  if (!plan.env.DATABASE_URL) return plan;
+  return {
+    ...plan,
+    env: { ...plan.env, DATABASE_URL: "postgres://bench@db.example.invalid/neondb" },
+  };
+}
+
 /** Owners under this share of a function's profile are summed into one row. */
 const SMALL_SHARE = 0.02;
 
@@ -29,10 +49,15 @@ try {
   for (const [name, plan] of plans) {
     process.stderr.write(`cold start: ${name}\n`);
     const timed = await benchColdStart(name, plan, { outDir, runs, node });
-    const { bytesByOwner } = await bundleFunction(name, outDir);
+    const { file, bytesByOwner } = await bundleFunction(name, outDir);
+    const deployedPlan = asDeployed(plan);
+    const deployed = [];
+    for (let i = 0; i < runs; i++) {
+      deployed.push(await probe(file, deployedPlan, { sourceMaps: true, node, importOnly: true }));
+    }
     const profiled = new Map<string, number>();
     for (let i = 0; i < profileRuns; i++) {
-      const profile = await profileColdImport(name as FunctionName, plan, { outDir, node });
+      const profile = await profileColdImport(name as FunctionName, deployedPlan, { outDir, node });
       for (const { owner, ms: spent } of profile.shares) {
         profiled.set(owner, (profiled.get(owner) ?? 0) + spent / profileRuns);
       }
@@ -66,7 +91,9 @@ try {
       `${name}: loads ${bytes(timed.bundleBytes)}; import ${ms(timed.importMs)} wall, ${ms(timed.importCpuMs)} CPU` +
         ` (median of ${runs}; ${ms(timed.importMsWithoutSourceMaps)} wall without source maps);` +
         ` first invocation ${ms(timed.firstInvocationMs)}`,
-      `  profile (unminified bundle, ${profileRuns} imports averaged, ${ms(total)} sampled):`,
+      `  import as deployed (no local pipe): ${ms(median(deployed.map((r) => r.importMs)))} wall,` +
+        ` ${ms(median(deployed.map((r) => r.importCpuMs)))} CPU (median of ${runs})`,
+      `  its profile (unminified bundle, ${profileRuns} imports averaged, ${ms(total)} sampled):`,
       table(["owner", "bytes loaded", "self time", "share"], rows),
     );
   }
