@@ -15,6 +15,7 @@ const UNIT_SUITES = [
   "functions/tasks/openapi-lint.test.ts",
   "infra/local/gateway.test.ts",
   "infra/local/static-site.test.ts",
+  "infra/node-engines.test.ts",
   "infra/site-router.test.ts",
   "infra/stage-settings.test.ts",
   "infra/template-graph.test.ts",

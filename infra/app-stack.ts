@@ -41,7 +41,6 @@ import { tasksEnvironment } from "../functions/tasks/config";
 import {
   FUNCTION_CONFIGS,
   FUNCTION_ENTRIES,
-  LAMBDA_BUNDLE_EXTERNALS,
   LAMBDA_CODE_SPLITTING,
   LAMBDA_RUNTIME,
   LAMBDA_SIZING,
@@ -49,6 +48,7 @@ import {
   MIGRATIONS_BUNDLE_PATH,
   MIGRATIONS_SOURCE,
 } from "./function-settings";
+import { LAMBDA_ESBUILD_OPTIONS } from "./lambda-bundling";
 import { createMonitoring } from "./monitoring";
 import { arnFinding, FUNCTION_REASONS, LAMBDA_BASIC_EXECUTION, suppress } from "./nag-suppressions";
 import { createResponseHeadersPolicies } from "./response-headers-policies";
@@ -126,7 +126,7 @@ export function AppStack({ stack, app }: StackContext) {
         minify: true,
         sourcemap: true,
         splitting: LAMBDA_CODE_SPLITTING.includes(name),
-        esbuild: { external: [...LAMBDA_BUNDLE_EXTERNALS] },
+        esbuild: LAMBDA_ESBUILD_OPTIONS,
       },
       logGroup: new LogGroup(stack, `${lambdaId(name)}Logs`, {
         logGroupName: lambdaLogGroupName(app.stage, app.name, name),

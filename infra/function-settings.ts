@@ -30,11 +30,13 @@ export const LAMBDA_RUNTIME = "nodejs24.x";
 export const LAMBDA_NODE_MAJOR = Number(/^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME)?.[1]);
 
 /**
- * Functions bundled with esbuild's code splitting: what they import lazily (the auth function's
- * 1.6 MiB of zxcvbn dictionaries, Better Auth's optional dialects) becomes separate chunks that
- * a cold start neither reads nor parses until the first call that needs them.
+ * Functions bundled with esbuild's code splitting: what they import lazily becomes separate
+ * chunks that a cold start neither reads nor parses until the first call that needs them (the
+ * auth function's 1.6 MiB of zxcvbn dictionaries, the AWS SDK's SSM client when every secret is
+ * already in the environment). Without splitting esbuild inlines a dynamic import, and the
+ * imports of the inlined module load with the entry. The authorizer imports nothing lazily.
  */
-export const LAMBDA_CODE_SPLITTING: readonly LambdaName[] = ["auth"];
+export const LAMBDA_CODE_SPLITTING: readonly LambdaName[] = ["auth", "api", "migrate"];
 
 /** What each entry parses: infra binds exactly the secrets a config declares. */
 export const FUNCTION_CONFIGS: Record<LambdaName, FunctionConfig<Settings>> = {

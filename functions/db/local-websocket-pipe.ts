@@ -2,6 +2,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import { WebSocketServer } from "ws";
+import { isLoopbackHost } from "./loopback-host";
+
+export { isLoopbackHost };
 
 /**
  * A WebSocket-to-TCP pipe for a Postgres server on this machine, so the Neon serverless
@@ -11,12 +14,6 @@ import { WebSocketServer } from "ws";
 export interface LocalWebSocketPipe {
   port: number;
   close(): Promise<void>;
-}
-
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host);
 }
 
 export async function startLocalWebSocketPipe(): Promise<LocalWebSocketPipe> {
