@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
@@ -63,7 +63,12 @@ export function startStack(
 ): Promise<{ child: ChildProcess; ready: StackReady }> {
   const child = fork(fileURLToPath(new URL(entry, import.meta.url)), [], {
     execArgv: ["--import", "tsx"],
-    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl },
+    env: {
+      ...process.env,
+      BENCH_DATABASE_URL: databaseUrl,
+      // Bench-only and loopback-only: every stack on this database decrypts the same signing keys.
+      BENCH_AUTH_SECRET: createHash("sha256").update(`bench ${databaseUrl}`).digest("base64url"),
+    },
     // The functions log one JSON line per request: written, as in Lambda, but not shown unless
     // BENCH_STACK_LOG names a file (their durationMs tells function time from gateway time).
     stdio: [

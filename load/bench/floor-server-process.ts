@@ -33,6 +33,8 @@ await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 let stopping: Promise<void> | undefined;
 function stop(): Promise<void> {
   stopping ??= (async () => {
+    // A pool that cannot close must not keep the process alive.
+    setTimeout(() => process.exit(0), 5_000).unref();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await database.close();
