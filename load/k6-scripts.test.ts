@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { build, type Plugin } from "esbuild";
 import { describe, expect, it } from "vitest";
 import {
   OPERATION_WEIGHTS,
@@ -15,84 +14,17 @@ import {
 } from "./lib/mix";
 import { parseUsersFile, verificationTokenIn } from "./lib/seeded-users";
 import { serverTimingDuration } from "./lib/server-timing";
+import { CookieJar, parseSetCookie } from "./testing/k6-fake/http";
+import { loadScript } from "./testing/load-script";
 
 /**
  * k6 cannot run here, so the scripts are held to what can be proved without it: they type-check
- * against @types/k6, and their exported options (evaluated with stand-ins for the k6 modules,
- * which only matter once requests are sent) declare the thresholds the targets require.
+ * against @types/k6, and their exported options (evaluated on the fake k6 runtime of
+ * load/testing/k6-fake, which only matters once requests are sent) declare the thresholds the
+ * targets require. load/k6-runtime.test.ts runs them against the local stack on that fake.
  */
 const REPOSITORY_ROOT = fileURLToPath(new URL("../", import.meta.url));
 const run = promisify(execFile);
-
-/** Minimal stand-ins for k6's built-in modules: enough to evaluate a script's init context. */
-const K6_STAND_INS: Record<string, string> = {
-  k6: `export const check = () => true; export const fail = (m) => { throw new Error(m); };
-       export const sleep = () => {}; export const group = (_name, fn) => fn();`,
-  "k6/http": `const notInNode = () => { throw new Error("k6/http is only available in k6"); };
-       export default { expectedStatuses: (...statuses) => ({ statuses }), CookieJar: class {},
-         get: notInNode, post: notInNode, patch: notInNode, del: notInNode, request: notInNode };`,
-  "k6/execution": `export default { vu: { idInTest: 1 }, scenario: { iterationInTest: 0 } };`,
-  "k6/metrics": `export class Trend { constructor(name) { this.name = name; } add() {} }`,
-  "k6/encoding": `export default { b64decode: (s) => Buffer.from(s, "base64url").toString() };`,
-  "k6/data": `export class SharedArray { constructor(_name, build) { return build(); } }`,
-};
-
-const k6StandIns: Plugin = {
-  name: "k6-stand-ins",
-  setup(builder) {
-    builder.onResolve({ filter: /^k6(\/|$)/ }, (args) => ({ path: args.path, namespace: "k6" }));
-    builder.onLoad({ filter: /.*/, namespace: "k6" }, (args) => {
-      const contents = K6_STAND_INS[args.path];
-      if (contents === undefined) throw new Error(`no stand-in for ${args.path}: add one`);
-      return { contents, loader: "js" };
-    });
-  },
-};
-
-interface Scenario {
-  executor: string;
-  rate?: number;
-  duration?: string;
-  iterations?: number;
-  preAllocatedVUs?: number;
-  maxVUs?: number;
-}
-
-interface K6Script {
-  options: {
-    scenarios: Record<string, Scenario>;
-    thresholds: Record<string, string[]>;
-    summaryTrendStats?: string[];
-  };
-  handleSummary: (data: unknown) => Record<string, string>;
-  setup?: unknown;
-  teardown?: unknown;
-  default?: unknown;
-}
-
-let loads = 0;
-
-/** Evaluates a k6 script's init context with the given `-e` settings and returns its exports. */
-async function loadScript(script: string, env: Record<string, string> = {}): Promise<K6Script> {
-  const bundle = await build({
-    entryPoints: [`${REPOSITORY_ROOT}load/${script}`],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "node",
-    logLevel: "silent",
-    plugins: [k6StandIns],
-    // k6's init-context globals: the -e settings, and open() (read straight from disk here).
-    banner: {
-      js: 'const __ENV = globalThis.__k6TestEnv; const open = (path) => process.getBuiltinModule("node:fs").readFileSync(path, "utf8");',
-    },
-  });
-  const code = bundle.outputFiles[0]?.text ?? "";
-  (globalThis as { __k6TestEnv?: Record<string, string> }).__k6TestEnv = env;
-  // A distinct URL per load, so each evaluation sees its own settings.
-  const url = `data:text/javascript;base64,${Buffer.from(`${code}\n//${++loads}`).toString("base64")}`;
-  return (await import(url)) as K6Script;
-}
 
 describe("k6 scripts", () => {
   it("type-check against @types/k6 (tsc -p load/tsconfig.json)", async () => {
@@ -266,6 +198,43 @@ describe("Server-Timing parsing", () => {
     expect(serverTimingDuration("db;dur=3", "verify")).toBeUndefined();
     expect(serverTimingDuration("verify", "verify")).toBeUndefined();
     expect(serverTimingDuration("verifying;dur=1", "verify")).toBeUndefined();
+  });
+});
+
+describe("the fake k6 runtime keeps to k6's own shapes", () => {
+  // Better Auth's session cookie, and the object a real k6 v1.8 printed for it (issue 14).
+  const SESSION_COOKIE =
+    "better-auth.session_token=abc.def; Max-Age=604800; Path=/; HttpOnly; SameSite=Lax";
+
+  it("gives a response cookie k6's snake_case fields and Go's zero time for a missing Expires", () => {
+    expect(parseSetCookie(SESSION_COOKIE)).toEqual({
+      name: "better-auth.session_token",
+      value: "abc.def",
+      domain: "",
+      path: "/",
+      http_only: true,
+      secure: false,
+      max_age: 604800,
+      expires: -6795364578871,
+    });
+    expect(parseSetCookie(SESSION_COOKIE)).not.toHaveProperty("maxAge");
+    expect(parseSetCookie("gone=; Max-Age=0")?.max_age).toBe(-1);
+  });
+
+  it("keeps a cookie in the jar until the server clears it, and Secure cookies off http://", () => {
+    const jar = new CookieJar();
+    const url = "http://127.0.0.1:3000/api/auth/token";
+    const stored = (line: string) => {
+      const cookie = parseSetCookie(line);
+      if (cookie) jar.store(cookie);
+    };
+    stored(SESSION_COOKIE);
+    stored("only-https=1; Secure");
+    expect(jar.cookiesForURL(url)).toEqual({ "better-auth.session_token": ["abc.def"] });
+    expect(jar.cookiesForURL("https://example.com/")).toHaveProperty("only-https");
+    stored("better-auth.session_token=; Max-Age=0; Path=/");
+    stored("only-https=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+    expect(jar.cookiesForURL(url)).toEqual({});
   });
 });
 

@@ -13,7 +13,7 @@ import { API_URL, BASE_URL, SUMMARY_TREND_STATS } from "./lib/config.ts";
 import { header, jsonObject } from "./lib/http-helpers.ts";
 import { serverTimingDuration } from "./lib/server-timing.ts";
 import { summaryHandler } from "./lib/summary.ts";
-import { createUser, deleteUser, newRunId } from "./lib/users.ts";
+import { createUser, deleteUser, newRunId, sessionCookies } from "./lib/users.ts";
 
 export const options: Options = {
   scenarios: { smoke: { executor: "shared-iterations", vus: 1, iterations: 1, maxDuration: "2m" } },
@@ -70,20 +70,17 @@ export default function (): void {
   const user = group("sign-up and token", () => createUser(newRunId(), 0));
 
   group("sign-in, session, sign-out", () => {
+    const jar = new http.CookieJar();
     const signIn = http.post(
       `${API_URL}/auth/sign-in/email`,
       JSON.stringify({ email: user.email, password: user.password }),
       {
         headers: { ...JSON_TYPE, Origin: BASE_URL },
-        jar: new http.CookieJar(),
+        jar,
         tags: { name: "POST /api/auth/sign-in/email" },
       },
     );
-    const cookies: Record<string, string> = {};
-    for (const [name, values] of Object.entries(signIn.cookies)) {
-      const value = values[values.length - 1]?.value;
-      if (value) cookies[name] = value;
-    }
+    const cookies = sessionCookies(jar);
     check(signIn, {
       "sign-in: 200 with a session cookie": (r) =>
         r.status === 200 && Object.keys(cookies).length > 0,

@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
@@ -53,10 +53,22 @@ export interface ApiLoadOptions {
 const STACK_START_TIMEOUT_MS = 90_000;
 const SEGMENTS = 2;
 
-function startStack(databaseUrl: string): Promise<{ child: ChildProcess; ready: StackReady }> {
-  const child = fork(fileURLToPath(new URL("./stack-process.ts", import.meta.url)), [], {
+/**
+ * Starts a server process of the bench (stack-process.ts by default) on a database; it answers
+ * with its origin once it serves.
+ */
+export function startStack(
+  databaseUrl: string,
+  entry = "./stack-process.ts",
+): Promise<{ child: ChildProcess; ready: StackReady }> {
+  const child = fork(fileURLToPath(new URL(entry, import.meta.url)), [], {
     execArgv: ["--import", "tsx"],
-    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl },
+    env: {
+      ...process.env,
+      BENCH_DATABASE_URL: databaseUrl,
+      // Bench-only and loopback-only: every stack on this database decrypts the same signing keys.
+      BENCH_AUTH_SECRET: createHash("sha256").update(`bench ${databaseUrl}`).digest("base64url"),
+    },
     // The functions log one JSON line per request: written, as in Lambda, but not shown unless
     // BENCH_STACK_LOG names a file (their durationMs tells function time from gateway time).
     stdio: [
@@ -73,7 +85,7 @@ function startStack(databaseUrl: string): Promise<{ child: ChildProcess; ready: 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill();
-      reject(new Error(`the local stack did not start in ${STACK_START_TIMEOUT_MS / 1000} s`));
+      reject(new Error(`${entry} did not start in ${STACK_START_TIMEOUT_MS / 1000} s`));
     }, STACK_START_TIMEOUT_MS);
     child.once("message", (message) => {
       clearTimeout(timer);
@@ -81,12 +93,12 @@ function startStack(databaseUrl: string): Promise<{ child: ChildProcess; ready: 
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`the local stack exited (${code}) before it was ready:\n${stderr.trim()}`));
+      reject(new Error(`${entry} exited (${code}) before it was ready:\n${stderr.trim()}`));
     });
   });
 }
 
-function stopStack(child: ChildProcess): Promise<void> {
+export function stopStack(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill("SIGKILL"), 15_000);
@@ -98,7 +110,7 @@ function stopStack(child: ChildProcess): Promise<void> {
   });
 }
 
-interface BenchUser {
+export interface BenchUser {
   authorization: string;
   /** Tasks of this user not currently in flight: a task is never used by two requests at once. */
   idle: string[];
@@ -153,7 +165,7 @@ async function createUser(origin: string, index: number): Promise<BenchUser> {
   return { authorization: `Bearer ${token}`, idle: [] };
 }
 
-async function createUsers(origin: string, count: number): Promise<BenchUser[]> {
+export async function createUsers(origin: string, count: number): Promise<BenchUser[]> {
   const users: BenchUser[] = [];
   for (let start = 0; start < count; start += 4) {
     const batch = Array.from({ length: Math.min(4, count - start) }, (_, i) =>
@@ -165,7 +177,7 @@ async function createUsers(origin: string, count: number): Promise<BenchUser[]> 
 }
 
 /** load/api.ts's mix: the same weights, bodies and fallbacks (lib/mix.ts). */
-function apiMix(users: BenchUser[]): () => PlannedRequest {
+export function apiMix(users: BenchUser[]): () => PlannedRequest {
   let sequence = 0;
   return () => {
     const user = users[Math.floor(Math.random() * users.length)] as BenchUser;
@@ -203,11 +215,11 @@ function apiMix(users: BenchUser[]): () => PlannedRequest {
   };
 }
 
-function floorRequest(): PlannedRequest {
+export function floorRequest(): PlannedRequest {
   return { label: "select-1", method: "GET", path: FLOOR_PATH, headers: {}, expectedStatus: 200 };
 }
 
-function mergeSide(runs: OpenLoopResult[], durationSeconds: number): LoadSide {
+export function mergeSide(runs: OpenLoopResult[], durationSeconds: number): LoadSide {
   const byLabel = new Map<string, number[]>();
   let errors = 0;
   let completed = 0;

@@ -7,10 +7,13 @@
  *      and (3a) the session check's cost: each task statement beside its form without the check
  *   4. cold start of every bundled function: import, first invocation, bundle size
  *   5. statements and rows written per request (load/bench/request-cost-bench.ts)
+ *   6. with --throughput: the highest API-mix rate the local stack sustains with p99 < 100 ms, on
+ *      PGlite and on PostgreSQL, beside a bare node:http server running SELECT 1 (the floor)
  * Settings (environment): BENCH_VERIFY_ITERATIONS, BENCH_HANDLER_ITERATIONS, BENCH_RATE,
  * BENCH_DURATION, BENCH_WARMUP, BENCH_USERS, BENCH_SESSION_ITERATIONS, BENCH_COLD_RUNS, and DATABASE_URL (a PostgreSQL on
  * this machine; default: a fresh database on 127.0.0.1:5432, dropped afterwards).
  */
+import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
@@ -31,6 +34,7 @@ import {
   type SessionCheckResult,
 } from "./session-check-bench";
 import { bytes, ms, ratio, table, verdict } from "./stats";
+import { benchThroughput, type ThroughputResult } from "./throughput-bench";
 import {
   benchAuthorizerHandler,
   benchVerify,
@@ -39,8 +43,10 @@ import {
 } from "./verify-bench";
 
 const REPOSITORY_ROOT = resolve(import.meta.dirname, "../..");
+/** `npm run bench -- --throughput` adds section 5 (a few minutes more). */
+const THROUGHPUT = process.argv.includes("--throughput");
 /** The bench must finish inside this bound; the watchdog stops it a little before. */
-const TIME_BOUND_MS = 5 * 60 * 1000;
+const TIME_BOUND_MS = (THROUGHPUT ? 20 : 5) * 60 * 1000;
 
 const TARGETS = {
   verifyP99Ms: 0.5,
@@ -69,6 +75,7 @@ const settings = {
   users: setting("BENCH_USERS", 20, 1, 200),
   sessionIterations: setting("BENCH_SESSION_ITERATIONS", 400, 50, 10_000),
   coldRuns: setting("BENCH_COLD_RUNS", 3, 1, 10),
+  throughputStepSeconds: setting("BENCH_THROUGHPUT_STEP", 5, 2, 30),
 };
 
 interface Database {
@@ -113,6 +120,7 @@ interface Report {
   coldStart: ColdStartResult[];
   coldStartSkipped?: string;
   requestCosts?: RequestCostResult;
+  throughput?: ThroughputResult;
 }
 
 function printReport(report: Report): void {
@@ -261,7 +269,32 @@ function printReport(report: Report): void {
   }
   if (report.coldStartSkipped) out.push(`   (${report.coldStartSkipped})`);
   if (report.requestCosts) out.push(...requestCostSection(report.requestCosts));
+  if (report.throughput) out.push(...throughputSection(report.throughput));
   process.stdout.write(`${out.join("\n")}\n`);
+}
+
+function throughputSection(result: ThroughputResult): string[] {
+  const rows: string[][] = [];
+  const floorOf = new Map<string, number>();
+  for (const target of result.targets)
+    if (target.name.startsWith("floor")) floorOf.set(target.databaseLabel, target.best);
+  for (const target of result.targets) {
+    const atBest = target.steps.find((step) => step.rate === target.best && step.sustained);
+    const floor = floorOf.get(target.databaseLabel);
+    rows.push([
+      target.name,
+      target.databaseLabel,
+      `${target.capped ? "≥ " : ""}${target.best} req/s`,
+      atBest ? ms(atBest.p99) : "n/a",
+      target.steps.map((step) => `${step.rate}${step.sustained ? "✓" : "✗"}`).join(" "),
+      target.name.startsWith("floor") || !floor ? "" : ratio(target.best / floor),
+    ]);
+  }
+  return [
+    "",
+    `6. Throughput: highest rate held with p99 < ${result.p99LimitMs} ms, no errors, ≥ 90% delivered (${result.stepSeconds} s steps: doubling from 25/s, then bisection)`,
+    table(["target", "database", "highest held", "p99 there", "steps (✓ held)", "of floor"], rows),
+  ];
 }
 
 function sessionCheckSection(result: SessionCheckResult): string[] {
@@ -298,7 +331,7 @@ function sessionCheckSection(result: SessionCheckResult): string[] {
 async function main(): Promise<void> {
   const started = Date.now();
   const watchdog = setTimeout(() => {
-    process.stderr.write("bench: over its 5-minute bound, stopping\n");
+    process.stderr.write(`bench: over its ${TIME_BOUND_MS / 60_000}-minute bound, stopping\n`);
     process.exit(2);
   }, TIME_BOUND_MS - 10_000);
   watchdog.unref();
@@ -352,6 +385,21 @@ async function main(): Promise<void> {
     }
     step("5. statements and rows written per request");
     report.requestCosts = await benchRequestCosts();
+    if (THROUGHPUT) {
+      const databases = [
+        { url: `memory:bench-throughput-${randomBytes(4).toString("hex")}`, label: "PGlite" },
+      ];
+      if (database) databases.push({ url: database.url, label: database.label });
+      step(`6. throughput on ${databases.map((d) => d.label).join(" and ")}`);
+      report.throughput = await benchThroughput({
+        databases,
+        users: settings.users,
+        stepSeconds: settings.throughputStepSeconds,
+        warmupSeconds: settings.warmupSeconds,
+        budgetPerTargetMs: 60_000,
+        progress: (text) => step(`6. ${text}`),
+      });
+    }
   } finally {
     await database?.dispose();
     await fixture.close();

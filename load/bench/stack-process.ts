@@ -20,7 +20,9 @@ const stack = await startLocalStack({
   port: 0,
   databaseUrl,
   dataDir,
-  secret: randomBytes(32).toString("base64url"),
+  // One secret per database (api-load-bench.ts derives it): the jwks rows it encrypts stay readable
+  // by the next stack the bench starts on the same database.
+  secret: process.env.BENCH_AUTH_SECRET ?? randomBytes(32).toString("base64url"),
   // Sign-up is rate-limited per client IP; every bench user comes from 127.0.0.1.
   rateLimit: false,
   // The bench signs its users up over HTTP and measures the API, not the mailbox round trip.

@@ -1,7 +1,7 @@
 import { check, fail, sleep } from "k6";
 import { SharedArray } from "k6/data";
 import encoding from "k6/encoding";
-import http, { type Response } from "k6/http";
+import http, { type CookieJar, type Response } from "k6/http";
 import { API_URL, BASE_URL, readString } from "./config.ts";
 import { excerpt, header, jsonObject } from "./http-helpers.ts";
 import { parseUsersFile, type SeededUser, verificationTokenIn } from "./seeded-users.ts";
@@ -68,13 +68,16 @@ function withRateLimitRetry(send: () => Response): Response {
 /** 429s are waited out, not failures: keep them out of http_req_failed. */
 const SUCCESS_OR_RATE_LIMITED = http.expectedStatuses({ min: 200, max: 299 }, 429);
 
-function sessionCookies(response: Response): Record<string, string> {
+/**
+ * The session k6's cookie jar kept from the responses so far. The jar applies Max-Age and Expires
+ * itself, so a cookie the server cleared is simply absent; the response's own `cookies` are not
+ * read (k6 gives them snake_case fields, `max_age`, where @types/k6 declares `maxAge`).
+ */
+export function sessionCookies(jar: CookieJar): Record<string, string> {
   const cookies: Record<string, string> = {};
-  for (const [name, values] of Object.entries(response.cookies)) {
-    const last = values[values.length - 1];
-    // A real k6 names it max_age; @types/k6 declares maxAge.
-    const maxAge = (last as { max_age?: number } | undefined)?.max_age ?? last?.maxAge ?? 0;
-    if (last && last.value !== "" && maxAge >= 0) cookies[name] = last.value;
+  for (const [name, values] of Object.entries(jar.cookiesForURL(`${API_URL}/auth/token`))) {
+    const value = values[0];
+    if (value) cookies[name] = value;
   }
   return cookies;
 }
@@ -141,36 +144,51 @@ function readVerificationToken(email: string): string {
 }
 
 /** Signs in with e-mail and password: the session cookies, or aborts the run. */
-function signIn(email: string, password: string): Record<string, string> {
+function signIn(
+  email: string,
+  password: string,
+  jar = new http.CookieJar(),
+): Record<string, string> {
   const response = withRateLimitRetry(() =>
     http.post(`${API_URL}/auth/sign-in/email`, JSON.stringify({ email, password }), {
       headers: JSON_HEADERS,
-      jar: new http.CookieJar(),
+      jar,
       responseCallback: SUCCESS_OR_RATE_LIMITED,
       tags: { endpoint: "sign-in", name: "POST /api/auth/sign-in/email" },
     }),
   );
-  const cookies = sessionCookies(response);
+  const cookies = sessionCookies(jar);
   const ok = check(response, {
     "sign-in: 200 with a session cookie": (r) =>
       r.status === 200 && Object.keys(cookies).length > 0,
   });
-  if (!ok) fail(`sign-in of ${email} answered ${response.status}: ${excerpt(response)}`);
+  if (!ok) {
+    // A 200 body holds the session token: name the missing cookie instead of printing it.
+    fail(
+      response.status === 200
+        ? `sign-in of ${email} answered 200 but k6's cookie jar holds no session cookie`
+        : `sign-in of ${email} answered ${response.status}: ${excerpt(response)}`,
+    );
+  }
   return cookies;
 }
 
 /** Follows the verification link as the site's page does; signs in if it set no session. */
-function verifyThroughInbox(email: string, password: string): Record<string, string> {
+function verifyThroughInbox(
+  email: string,
+  password: string,
+  jar: CookieJar,
+): Record<string, string> {
   const token = readVerificationToken(email);
   const response = http.get(`${API_URL}/auth/verify-email?token=${encodeURIComponent(token)}`, {
-    jar: new http.CookieJar(),
+    jar,
     tags: { endpoint: "verify-email", name: "GET /api/auth/verify-email" },
   });
   const verified = check(response, { "verify-email: 200": (r) => r.status === 200 });
   if (!verified)
     fail(`verify-email for ${email} answered ${response.status}: ${excerpt(response)}`);
-  const cookies = sessionCookies(response);
-  return Object.keys(cookies).length > 0 ? cookies : signIn(email, password);
+  const cookies = sessionCookies(jar);
+  return Object.keys(cookies).length > 0 ? cookies : signIn(email, password, jar);
 }
 
 /** A signed-in user's first token; aborts the run when there is none. */
@@ -192,19 +210,21 @@ function withFirstToken(
 export function createUser(runId: string, index: number): LoadUser {
   const email = userEmail(runId, index);
   const password = `k6-${runId}-Pw-${index}!`;
+  // This user's own jar: it collects the session from sign-up, the verification link or sign-in.
+  const jar = new http.CookieJar();
   const response = withRateLimitRetry(() =>
     http.post(
       `${API_URL}/auth/sign-up/email`,
       JSON.stringify({ email, password, name: `k6 load user ${index}` }),
       {
         headers: JSON_HEADERS,
-        jar: new http.CookieJar(),
+        jar,
         responseCallback: SUCCESS_OR_RATE_LIMITED,
         tags: { endpoint: "sign-up", name: "POST /api/auth/sign-up/email" },
       },
     ),
   );
-  const signUpCookies = sessionCookies(response);
+  const signUpCookies = sessionCookies(jar);
   const signedUp = check(response, { "sign-up: 200": (r) => r.status === 200 });
   if (!signedUp) {
     fail(
@@ -215,7 +235,9 @@ export function createUser(runId: string, index: number): LoadUser {
     );
   }
   const cookies =
-    Object.keys(signUpCookies).length > 0 ? signUpCookies : verifyThroughInbox(email, password);
+    Object.keys(signUpCookies).length > 0
+      ? signUpCookies
+      : verifyThroughInbox(email, password, jar);
   return withFirstToken(email, password, cookies, false);
 }
 
