@@ -53,7 +53,10 @@ export function observeRequests(service: string): MiddlewareHandler<ObservedEnv>
         ...(userId ? { userId } : {}),
         ...c.get("failure"),
       });
-      recordMetrics({ ApiResponses: 1, ApiLatency: durationMs }, { statusClass: statusClass(status) });
+      recordMetrics(
+        { ApiResponses: 1, ApiLatency: durationMs },
+        { statusClass: statusClass(status) },
+      );
       if (status === 503) recordMetrics({ DatabaseUnavailable: 1 });
     });
 }

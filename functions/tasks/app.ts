@@ -115,7 +115,14 @@ export function createTasksApp({ db }: TasksAppSettings): OpenAPIHono<TasksEnv> 
   });
 
   // No origin secret: nothing here is keyed by the address, so the TCP peer is enough.
-  app.use("*", nosniff, gatewayRequestId, observeRequests("api"), noStoreByDefault, trustedClientAddress());
+  app.use(
+    "*",
+    nosniff,
+    gatewayRequestId,
+    observeRequests("api"),
+    noStoreByDefault,
+    trustedClientAddress(),
+  );
   // Hono's "/api/tasks/*" also matches "/api/tasks" itself.
   app.use("/api/tasks/*", requireAuthorizerContext);
   app.use("*", limitBodySize, wellFormedBody);
