@@ -56,6 +56,7 @@ const AUTH_FLOW_MODULES = [
   "functions/auth/account-mail.ts",
   "functions/auth/better-auth-log.ts",
   "functions/auth/account-lockout.ts",
+  "functions/auth/security-events.ts",
   "functions/auth/profile-fields.ts",
   "functions/auth/reencrypt-signing-keys.ts",
   "functions/auth/served-paths.ts",

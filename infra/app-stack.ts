@@ -37,6 +37,7 @@ import { authorizerEnvironment } from "../functions/authorizer/config";
 import { migrateEnvironment } from "../functions/migrate/config";
 import { ORIGIN_VERIFY_HEADER } from "../functions/shared/client-address";
 import { secretVariables } from "../functions/shared/config";
+import { telemetryEnvironment } from "../functions/shared/telemetry";
 import { tasksEnvironment } from "../functions/tasks/config";
 import {
   FUNCTION_CONFIGS,
@@ -49,7 +50,7 @@ import {
   MIGRATIONS_SOURCE,
 } from "./function-settings";
 import { LAMBDA_ESBUILD_OPTIONS } from "./lambda-bundling";
-import { createMonitoring } from "./monitoring";
+import { createMonitoring, metricsNamespace } from "./monitoring";
 import { arnFinding, FUNCTION_REASONS, LAMBDA_BASIC_EXECUTION, suppress } from "./nag-suppressions";
 import { createResponseHeadersPolicies } from "./response-headers-policies";
 import { ROUTES } from "./routes";
@@ -135,7 +136,14 @@ export function AppStack({ stack, app }: StackContext) {
       }),
       ...extra,
       bind: secretsOf(name),
-      environment: { NODE_OPTIONS: "--enable-source-maps", ...extra.environment },
+      environment: {
+        NODE_OPTIONS: "--enable-source-maps",
+        ...telemetryEnvironment({
+          logLevel: settings.logLevel,
+          metricsNamespace: metricsNamespace(stack.stackName),
+        }),
+        ...extra.environment,
+      },
     });
     suppress(fn, FUNCTION_REASONS);
     if (fn.role) suppressBasicExecution(fn.role, "the function's role");
@@ -242,12 +250,7 @@ export function AppStack({ stack, app }: StackContext) {
 
   const monitored = { ...functions, authorizer, migrate };
   const monitoring = createMonitoring(stack, {
-    functions: {
-      auth: { fn: functions.auth, logGroup: functions.auth.logGroup },
-      api: { fn: functions.api, logGroup: functions.api.logGroup },
-      authorizer: { fn: authorizer, logGroup: authorizer.logGroup },
-      migrate: { fn: migrate, logGroup: migrate.logGroup },
-    },
+    functions: { auth: functions.auth, api: functions.api, authorizer, migrate },
     httpApi: api.cdk.httpApi,
     ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
   });

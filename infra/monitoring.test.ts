@@ -1,13 +1,19 @@
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAuthorizeRequest } from "../functions/authorizer/authorize-request";
 import { createAuthorizerHandler } from "../functions/authorizer/create-handler";
+import { createJwksKeySource } from "../functions/authorizer/jwks-key-source";
+import { createAccessTokenVerifier } from "../functions/authorizer/verify-access-token";
 import { openDatabase } from "../functions/db/database";
 import { createMigrateHandler } from "../functions/migrate/create-handler";
-import { ALARM_THRESHOLDS, logMetricsNamespace } from "./monitoring";
+import { METRIC_UNITS } from "../functions/shared/metrics";
+import { FUNCTION_ENTRIES } from "./function-settings";
+import { ALARM_THRESHOLDS, metricsNamespace } from "./monitoring";
 import { constructApp } from "./synthesize";
 import { authorizerEvent } from "./testing/gateway-events";
-import { captureLogs, startLogCapture } from "./testing/logs";
+import { captureLogs, type EmittedMetrics, emittedMetrics, startLogCapture } from "./testing/logs";
 import { closedPort } from "./testing/ports";
+import { createOwnKeySigner, staticJwksFetch } from "./testing/signers";
 import { createGatewayClient } from "./testing/tasks-client";
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
@@ -31,36 +37,39 @@ function alarmNamed(template: Template, logicalIdPrefix: string): Record<string,
   return found[1].Properties;
 }
 
-function filterFor(template: Template, metricName: string): string {
-  const filters = Object.values(template.findResources("AWS::Logs::MetricFilter") as Resources);
-  const found = filters.find(
-    (filter) =>
-      (filter.Properties.MetricTransformations as Array<{ MetricName: string }>)[0]?.MetricName ===
-      metricName,
-  );
-  if (!found) throw new Error(`no metric filter for ${metricName}`);
-  return found.Properties.FilterPattern as string;
+type MetricStat = { Namespace: string; MetricName: string; Dimensions: Dimension[] };
+type Dimension = { Name: string; Value: string };
+
+/** The namespace metrics an alarm reads: its own, or those of its math expression. */
+function alarmMetrics(alarm: Record<string, unknown>): MetricStat[] {
+  if (typeof alarm.MetricName === "string") return [alarm as unknown as MetricStat];
+  const parts = (alarm.Metrics ?? []) as Array<{ MetricStat?: { Metric: MetricStat } }>;
+  return parts.flatMap((part) => (part.MetricStat ? [part.MetricStat.Metric] : []));
 }
 
 /**
- * CloudWatch Logs' JSON filter patterns, the part this stack uses: `{ $.field = "text" }` and
- * `{ $.field = 503 }` joined by `&&`. Anything else throws, so a new pattern gets a new test.
+ * Whether an EMF line feeds this metric as CloudWatch extracts it: same namespace and name, and
+ * one of the line's dimension sets is exactly the metric's dimensions, with the same values.
  */
-function matchesFilter(pattern: string, line: string): boolean {
-  const body = /^\{(.*)\}$/.exec(pattern.trim())?.[1];
-  if (!body) throw new Error(`not a JSON filter pattern: ${pattern}`);
-  let event: Record<string, unknown>;
-  try {
-    event = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return false;
-  }
-  return body.split("&&").every((condition) => {
-    const parsed = /^\s*\$\.(\w+)\s*=\s*(?:"([^"]*)"|(\d+))\s*$/.exec(condition);
-    if (!parsed) throw new Error(`unsupported condition in ${pattern}: ${condition}`);
-    const [, field = "", text, number] = parsed;
-    return text === undefined ? event[field] === Number(number) : event[field] === text;
-  });
+function feeds(line: EmittedMetrics, metric: MetricStat): boolean {
+  const names = metric.Dimensions.map((dimension) => dimension.Name).sort();
+  return (
+    line.namespace === metric.Namespace &&
+    metric.MetricName in line.metrics &&
+    line.dimensionSets.some((set) => [...set].sort().join() === names.join()) &&
+    metric.Dimensions.every((dimension) => line.dimensions[dimension.Name] === dimension.Value)
+  );
+}
+
+/** The product metrics of `alarm`, read as if the lines came from the stage's own namespace. */
+function fedMetrics(alarm: Record<string, unknown>, lines: string[], namespace: string) {
+  const emitted = emittedMetrics(lines).map((line) => ({ ...line, namespace }));
+  return alarmMetrics(alarm)
+    .filter((metric) => metric.Namespace === namespace)
+    .map((metric) => ({
+      metric: `${metric.MetricName} ${JSON.stringify(metric.Dimensions)}`,
+      lines: emitted.filter((line) => feeds(line, metric)).length,
+    }));
 }
 
 describe("alarms, topic and dashboard of a stage", () => {
@@ -92,7 +101,7 @@ describe("alarms, topic and dashboard of a stage", () => {
 
   it("every alarm notifies the topic on alarm and on recovery, and names the runbook", () => {
     const alarms = alarmsOf(template);
-    expect(alarms.length).toBe(14);
+    expect(alarms.length).toBe(15);
     const topic = Object.keys(template.findResources("AWS::SNS::Topic"))[0];
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
@@ -132,11 +141,13 @@ describe("alarms, topic and dashboard of a stage", () => {
       EvaluateLowSampleCountPercentile: "ignore",
     });
     expect(alarmNamed(template, "AuthorizerLatencyAlarm")).toMatchObject({
-      Namespace: "AWS/Lambda",
-      MetricName: "Duration",
+      Namespace: metricsNamespace(stackName),
+      MetricName: "VerifyDuration",
+      Dimensions: [{ Name: "service", Value: "authorizer" }],
       ExtendedStatistic: "p99",
       Threshold: 5,
       EvaluationPeriods: 3,
+      EvaluateLowSampleCountPercentile: "ignore",
     });
   });
 
@@ -152,15 +163,50 @@ describe("alarms, topic and dashboard of a stage", () => {
     expect(alarm.Threshold).toBe(1);
   });
 
-  it("log-based metrics live in the stage's own namespace", () => {
-    const namespaces = new Set(
-      Object.values(template.findResources("AWS::Logs::MetricFilter") as Resources).map(
-        (filter) =>
-          (filter.Properties.MetricTransformations as Array<{ MetricNamespace: string }>)[0]
-            ?.MetricNamespace,
-      ),
-    );
-    expect([...namespaces]).toEqual([logMetricsNamespace(stackName)]);
+  it("reads product metrics from the functions' EMF lines in the stage's namespace, not from log filters", () => {
+    template.resourceCountIs("AWS::Logs::MetricFilter", 0);
+    const namespace = metricsNamespace(stackName);
+    const used = alarmsOf(template)
+      .flatMap(alarmMetrics)
+      .filter((metric) => !metric.Namespace.startsWith("AWS/"));
+    expect(new Set(used.map((metric) => metric.Namespace))).toEqual(new Set([namespace]));
+    for (const metric of used) {
+      expect(Object.keys(METRIC_UNITS)).toContain(metric.MetricName);
+      expect(metric.Dimensions.map((dimension) => dimension.Name)).toEqual(["service"]);
+    }
+    expect(alarmNamed(template, "LockoutsAlarm")).toMatchObject({
+      MetricName: "Lockouts",
+      Dimensions: [{ Name: "service", Value: "auth" }],
+      Threshold: ALARM_THRESHOLDS.lockouts,
+    });
+  });
+
+  it("every function writes its metrics to the stage's namespace, at the default log level", () => {
+    const functions = template.findResources("AWS::Lambda::Function") as Resources;
+    const variables = Object.values(functions)
+      .map(
+        (fn) => (fn.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables,
+      )
+      .filter((env) => env?.METRICS_NAMESPACE !== undefined);
+    // The four functions; SST's own custom-resource handlers write no metrics.
+    expect(variables).toHaveLength(Object.keys(FUNCTION_ENTRIES).length);
+    for (const env of variables) {
+      expect(env).toMatchObject({
+        METRICS_NAMESPACE: metricsNamespace(stackName),
+        LOG_LEVEL: "INFO",
+      });
+    }
+  });
+
+  it("takes the log level from the stage setting LOG_LEVEL", async () => {
+    const debug = (await templateOf({ LOG_LEVEL: "debug" })).template;
+    const levels = Object.values(debug.findResources("AWS::Lambda::Function") as Resources)
+      .map(
+        (fn) => (fn.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables,
+      )
+      .flatMap((env) => (env?.LOG_LEVEL === undefined ? [] : [env.LOG_LEVEL]));
+    expect(levels).toEqual(["DEBUG", "DEBUG", "DEBUG", "DEBUG"]);
+    await expect(templateOf({ LOG_LEVEL: "loud" })).rejects.toThrow(/LOG_LEVEL must be one of/);
   });
 
   it("one dashboard with the API, authorizer, database and Lambda figures", () => {
@@ -173,8 +219,13 @@ describe("alarms, topic and dashboard of a stage", () => {
       "API requests and 5xx",
       "API latency p99 (ms)",
       "503 answers (database unavailable)",
-      "Authorizer: invocations and denies by reason",
+      "API and auth answers by status class",
+      "Time in the API and auth functions p99 (ms)",
+      "Authorizer: allows, and denies by reason",
+      "Token verification p99 (ms)",
       "Authorizer duration p99 (ms)",
+      "Sign-ins by outcome",
+      "Sign-ups, lockouts and password resets",
       "Lambda errors",
       "Lambda throttles",
       "Lambda duration p99 (ms)",
@@ -184,13 +235,16 @@ describe("alarms, topic and dashboard of a stage", () => {
   });
 });
 
-describe("each log-based metric counts the line its function really writes", () => {
+describe("each alarm's product metric is fed by the EMF line its function really writes", () => {
   let template: Template;
+  let namespace: string;
   beforeAll(async () => {
-    ({ template } = await templateOf());
+    const synthesized = await templateOf();
+    template = synthesized.template;
+    namespace = metricsNamespace(synthesized.stackName);
   });
 
-  it("AuthorizerDenies (and by reason): a request with a malformed token", async () => {
+  it("AuthorizerDenies: a request with a malformed token", async () => {
     const authorize = createAuthorizerHandler({
       jwksUrl: `http://127.0.0.1:${await closedPort()}/api/auth/jwks`,
       issuer: "https://app.example.com",
@@ -200,18 +254,39 @@ describe("each log-based metric counts the line its function really writes", () 
       authorize(authorizerEvent({ authorization: "Bearer not-a-token" })),
     );
     expect(value.isAuthorized).toBe(false);
-    for (const metric of ["AuthorizerDenies", "AuthorizerDeniesByReason"]) {
-      expect(lines.filter((line) => matchesFilter(filterFor(template, metric), line))).toHaveLength(
-        1,
-      );
-    }
-    const byReason = Object.values(template.findResources("AWS::Logs::MetricFilter") as Resources)
-      .map((filter) => filter.Properties.MetricTransformations as Array<Record<string, unknown>>)
-      .find((transform) => transform[0]?.MetricName === "AuthorizerDeniesByReason");
-    expect(byReason?.[0]?.Dimensions).toEqual([{ Key: "reason", Value: "$.reason" }]);
+    expect(fedMetrics(alarmNamed(template, "AuthorizerDeniesAlarm"), lines, namespace)).toEqual([
+      { metric: expect.stringContaining("AuthorizerDenies"), lines: 1 },
+    ]);
   });
 
-  describe("ApiUnavailable: the API's 503 when its database is unreachable", () => {
+  it("VerifyDuration: a request the authorizer lets through", async () => {
+    const issuer = "https://app.example.com";
+    const signer = await createOwnKeySigner({
+      kid: "key-1",
+      issuer,
+      audience: `${issuer}/api`,
+      subject: "user-1",
+    });
+    const authorize = createAuthorizeRequest(
+      createAccessTokenVerifier({
+        keys: createJwksKeySource({
+          url: `${issuer}/api/auth/jwks`,
+          fetch: staticJwksFetch(signer.jwks).fetch,
+        }),
+        issuer,
+        audience: `${issuer}/api`,
+      }),
+    );
+    const { lines, value } = await captureLogs(async () =>
+      authorize(authorizerEvent({ authorization: `Bearer ${await signer.sign()}` })),
+    );
+    expect(value.isAuthorized).toBe(true);
+    expect(fedMetrics(alarmNamed(template, "AuthorizerLatencyAlarm"), lines, namespace)).toEqual([
+      { metric: expect.stringContaining("VerifyDuration"), lines: 1 },
+    ]);
+  });
+
+  describe("DatabaseUnavailable: the API's 503 when its database is unreachable", () => {
     let handle: Awaited<ReturnType<typeof openDatabase>>;
     beforeAll(async () => {
       handle = await openDatabase({ url: `postgres://t:t@127.0.0.1:${await closedPort()}/t` });
@@ -220,15 +295,15 @@ describe("each log-based metric counts the line its function really writes", () 
       await handle?.close();
     });
 
-    it("counts the 503 and not a 200", async () => {
+    it("counts the 503 under the API's service, and the alarm adds the auth function's", async () => {
       const call = createGatewayClient(handle);
       const { lines } = await captureLogs(() => call("GET", "/api/health"));
-      const pattern = filterFor(template, "ApiUnavailable");
-      expect(lines.filter((line) => matchesFilter(pattern, line))).toHaveLength(1);
-      expect(matchesFilter(pattern, lines.join("").replace('"status":503', '"status":200'))).toBe(
-        false,
-      );
-      expect(filterFor(template, "AuthUnavailable")).toBe(pattern);
+      expect(
+        fedMetrics(alarmNamed(template, "DatabaseUnavailableAlarm"), lines, namespace),
+      ).toEqual([
+        { metric: expect.stringMatching(/^DatabaseUnavailable .*"api"/), lines: 1 },
+        { metric: expect.stringMatching(/^DatabaseUnavailable .*"auth"/), lines: 0 },
+      ]);
     });
   });
 
@@ -245,7 +320,8 @@ describe("each log-based metric counts the line its function really writes", () 
       capture.stop();
       await migrate.close();
     }
-    const pattern = filterFor(template, "MigrationFailures");
-    expect(capture.lines.filter((line) => matchesFilter(pattern, line))).toHaveLength(1);
+    expect(
+      fedMetrics(alarmNamed(template, "MigrationFailedAlarm"), capture.lines, namespace),
+    ).toEqual([{ metric: expect.stringContaining("MigrationFailures"), lines: 1 }]);
   });
 });

@@ -8,51 +8,48 @@ import {
   type HorizontalAnnotation,
   type IMetric,
   MathExpression,
-  type Metric,
+  Metric,
   TextWidget,
   TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
-import { FilterPattern, type ILogGroup, MetricFilter } from "aws-cdk-lib/aws-logs";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import type { MetricName } from "../functions/shared/metrics";
 import type { LambdaName } from "./function-settings";
 import { suppress } from "./nag-suppressions";
 
 /**
  * Alarms and a dashboard per stage, all notifying one SNS topic. Thresholds come from the
  * performance targets the k6 scripts hold a stage to (load/verify.ts, load/api.ts) and are
- * explained in docs/operations.md. The product metrics are CloudWatch Logs metric filters on the
- * structured log lines the functions already write (functions/shared/log.ts): no extra I/O on a
- * request's path.
+ * explained in docs/operations.md. The product metrics are the EMF lines the functions write
+ * (functions/shared/metrics.ts): CloudWatch Logs extracts them, so they cost no I/O on a
+ * request's path, and the alarms read exactly what the functions emit.
  */
 export const ALARM_THRESHOLDS = {
   /** load/api.ts: every endpoint's p(99) under 250 ms (p(95) under 100 ms). */
   apiLatencyP99Ms: 250,
-  /** load/verify.ts: token verification p(99) under 5 ms; the authorizer does little else. */
-  authorizerDurationP99Ms: 5,
+  /** load/verify.ts: token verification p(99) under 5 ms. */
+  verifyDurationP99Ms: 5,
   /** Of all API requests in five minutes, once at least `minRequests` came in. */
   api5xxPercent: 1,
   minRequests: 20,
   /** Denied requests in five minutes: far above a client's expired tokens, tune it to traffic. */
   authorizerDenies: 100,
+  /** Accounts locked in five minutes: one is a forgetful user, this many is a guessing campaign. */
+  lockouts: 5,
 } as const;
 
-/** The namespace of a stage's metrics drawn from its functions' log lines (one per stage). */
-export function logMetricsNamespace(stackName: string): string {
+/** The namespace of a stage's product metrics (one per stage): the functions' METRICS_NAMESPACE. */
+export function metricsNamespace(stackName: string): string {
   return `AuthJwtBridge/${stackName}`;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
 
-export interface MonitoredFunction {
-  fn: IFunction;
-  logGroup: ILogGroup;
-}
-
 export interface MonitoringProps {
-  functions: Record<LambdaName, MonitoredFunction>;
+  functions: Record<LambdaName, IFunction>;
   httpApi: HttpApi;
   /** Where alarm notifications go by e-mail, if anywhere (stage setting ALARM_EMAIL). */
   alarmEmail?: string;
@@ -60,7 +57,7 @@ export interface MonitoringProps {
 
 export function createMonitoring(stack: Stack, props: MonitoringProps) {
   const { functions, httpApi } = props;
-  const namespace = logMetricsNamespace(stack.stackName);
+  const namespace = metricsNamespace(stack.stackName);
   const topic = new Topic(stack, "AlarmTopic", {
     displayName: `${stack.stackName} alarms`,
     enforceSSL: true,
@@ -72,57 +69,43 @@ export function createMonitoring(stack: Stack, props: MonitoringProps) {
   if (props.alarmEmail) topic.addSubscription(new EmailSubscription(props.alarmEmail));
   const notify = new SnsAction(topic);
 
-  const logMetric = (
-    id: string,
-    logGroup: ILogGroup,
-    pattern: string,
-    metricName: string,
-    dimensions?: Record<string, string>,
-  ): Metric => {
-    const filter = new MetricFilter(stack, id, {
-      logGroup,
-      filterPattern: FilterPattern.literal(pattern),
-      metricNamespace: namespace,
+  /** A metric a function emits, under its `service` dimension (the dimension set every line has). */
+  const emitted = (
+    service: LambdaName,
+    metricName: MetricName,
+    statistic = "Sum",
+    label?: string,
+  ): Metric =>
+    new Metric({
+      namespace,
       metricName,
-      metricValue: "1",
-      // A zero for every quiet minute keeps the alarms' data continuous (not with dimensions).
-      ...(dimensions ? { dimensions } : { defaultValue: 0 }),
+      dimensionsMap: { service },
+      statistic,
+      period: FIVE_MINUTES,
+      ...(label ? { label } : {}),
     });
-    return filter.metric({ period: FIVE_MINUTES, statistic: "Sum" });
-  };
+  /** Every value of one extra dimension of a metric, as the dashboard's search finds them. */
+  const byDimension = (service: LambdaName, metricName: MetricName, dimension: string) =>
+    new MathExpression({
+      expression: `SEARCH('{${namespace},service,${dimension}} MetricName="${metricName}" service="${service}"', 'Sum', 300)`,
+      label: dimension,
+      period: FIVE_MINUTES,
+    });
 
-  const denies = logMetric(
-    "AuthorizerDeniesFilter",
-    functions.authorizer.logGroup,
-    '{ $.msg = "authorizer denied" }',
-    "AuthorizerDenies",
-  );
-  logMetric(
-    "AuthorizerDeniesByReasonFilter",
-    functions.authorizer.logGroup,
-    '{ $.msg = "authorizer denied" }',
-    "AuthorizerDeniesByReason",
-    { reason: "$.reason" },
-  );
-  const unavailable = (name: "api" | "auth") =>
-    logMetric(
-      `${name === "api" ? "Api" : "Auth"}DatabaseUnavailableFilter`,
-      functions[name].logGroup,
-      '{ $.msg = "request" && $.status = 503 }',
-      `${name === "api" ? "Api" : "Auth"}Unavailable`,
-    );
+  const denies = emitted("authorizer", "AuthorizerDenies");
   const databaseUnavailable = new MathExpression({
     expression: "api + auth",
-    usingMetrics: { api: unavailable("api"), auth: unavailable("auth") },
+    usingMetrics: {
+      api: emitted("api", "DatabaseUnavailable"),
+      auth: emitted("auth", "DatabaseUnavailable"),
+    },
     label: "503 answers (database unavailable)",
     period: FIVE_MINUTES,
   });
-  const migrationFailures = logMetric(
-    "MigrationFailuresFilter",
-    functions.migrate.logGroup,
-    '{ $.msg = "migrations failed" }',
-    "MigrationFailures",
-  );
+  const migrationFailures = emitted("migrate", "MigrationFailures");
+  // No labels on what an alarm reads: a labelled metric turns the alarm into a math alarm.
+  const lockouts = emitted("auth", "Lockouts");
+  const verifyP99 = emitted("authorizer", "VerifyDuration", "p99");
 
   const requests = httpApi.metricCount({ period: FIVE_MINUTES, statistic: "Sum" });
   const serverErrors = httpApi.metricServerError({ period: FIVE_MINUTES, statistic: "Sum" });
@@ -133,7 +116,7 @@ export function createMonitoring(stack: Stack, props: MonitoringProps) {
     period: FIVE_MINUTES,
   });
   const apiLatencyP99 = httpApi.metricLatency({ period: FIVE_MINUTES, statistic: "p99" });
-  const authorizerP99 = functions.authorizer.fn.metricDuration({
+  const authorizerP99 = functions.authorizer.metricDuration({
     period: FIVE_MINUTES,
     statistic: "p99",
   });
@@ -162,7 +145,7 @@ export function createMonitoring(stack: Stack, props: MonitoringProps) {
     return created;
   };
 
-  for (const [name, { fn }] of Object.entries(functions) as [LambdaName, MonitoredFunction][]) {
+  for (const [name, fn] of Object.entries(functions) as [LambdaName, IFunction][]) {
     const label = name[0]?.toUpperCase() + name.slice(1);
     alarm(
       `${label}ErrorsAlarm`,
@@ -193,9 +176,9 @@ export function createMonitoring(stack: Stack, props: MonitoringProps) {
   );
   alarm(
     "AuthorizerLatencyAlarm",
-    authorizerP99,
-    ALARM_THRESHOLDS.authorizerDurationP99Ms,
-    `Authorizer p99 duration reached ${ALARM_THRESHOLDS.authorizerDurationP99Ms} ms (verify target in load/verify.ts).`,
+    verifyP99,
+    ALARM_THRESHOLDS.verifyDurationP99Ms,
+    `Token verification p99 reached ${ALARM_THRESHOLDS.verifyDurationP99Ms} ms (target in load/verify.ts).`,
     { evaluationPeriods: 3, percentile: true },
   );
   alarm(
@@ -211,6 +194,12 @@ export function createMonitoring(stack: Stack, props: MonitoringProps) {
     "The API or auth function answered 503: the database was unreachable.",
   );
   alarm(
+    "LockoutsAlarm",
+    lockouts,
+    ALARM_THRESHOLDS.lockouts,
+    `At least ${ALARM_THRESHOLDS.lockouts} accounts locked after failed sign-ins in five minutes.`,
+  );
+  alarm(
     "MigrationFailedAlarm",
     migrationFailures,
     1,
@@ -223,7 +212,7 @@ export function createMonitoring(stack: Stack, props: MonitoringProps) {
   });
   const line = (value: number, label: string): HorizontalAnnotation => ({ value, label });
   const perFunction = (metric: (fn: IFunction) => Metric) =>
-    (Object.entries(functions) as [LambdaName, MonitoredFunction][]).map(([name, { fn }]) =>
+    (Object.entries(functions) as [LambdaName, IFunction][]).map(([name, fn]) =>
       metric(fn).with({ label: name }),
     );
   dashboard.addWidgets(
@@ -254,21 +243,56 @@ export function createMonitoring(stack: Stack, props: MonitoringProps) {
   );
   dashboard.addWidgets(
     new GraphWidget({
-      title: "Authorizer: invocations and denies by reason",
+      title: "API and auth answers by status class",
+      left: [byDimension("api", "ApiResponses", "statusClass")],
+      right: [byDimension("auth", "ApiResponses", "statusClass")],
+      width: 12,
+    }),
+    new GraphWidget({
+      title: "Time in the API and auth functions p99 (ms)",
       left: [
-        functions.authorizer.fn.metricInvocations({ period: FIVE_MINUTES, statistic: "Sum" }),
-        new MathExpression({
-          expression: `SEARCH('{${namespace},reason} MetricName="AuthorizerDeniesByReason"', 'Sum', 300)`,
-          label: "denied",
-          period: FIVE_MINUTES,
-        }),
+        emitted("api", "ApiLatency", "p99", "api p99"),
+        emitted("auth", "ApiLatency", "p99", "auth p99"),
       ],
       width: 12,
+    }),
+  );
+  dashboard.addWidgets(
+    new GraphWidget({
+      title: "Authorizer: allows, and denies by reason",
+      left: [
+        emitted("authorizer", "AuthorizerAllows", "Sum", "allowed"),
+        byDimension("authorizer", "AuthorizerDenies", "reason"),
+      ],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: "Token verification p99 (ms)",
+      left: [verifyP99.with({ label: "verify p99" })],
+      leftAnnotations: [line(ALARM_THRESHOLDS.verifyDurationP99Ms, "alarm")],
+      width: 8,
     }),
     new GraphWidget({
       title: "Authorizer duration p99 (ms)",
       left: [authorizerP99],
-      leftAnnotations: [line(ALARM_THRESHOLDS.authorizerDurationP99Ms, "alarm")],
+      width: 8,
+    }),
+  );
+  dashboard.addWidgets(
+    new GraphWidget({
+      title: "Sign-ins by outcome",
+      left: [byDimension("auth", "SignIns", "outcome")],
+      width: 12,
+    }),
+    new GraphWidget({
+      title: "Sign-ups, lockouts and password resets",
+      left: [
+        emitted("auth", "SignUps", "Sum", "sign-ups"),
+        lockouts.with({ label: "lockouts" }),
+        emitted("auth", "PasswordResetRequests", "Sum", "reset requests"),
+        emitted("auth", "PasswordResets", "Sum", "resets"),
+      ],
+      leftAnnotations: [line(ALARM_THRESHOLDS.lockouts, "lockout alarm")],
       width: 12,
     }),
   );

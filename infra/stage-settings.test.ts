@@ -27,6 +27,7 @@ describe("stage settings", () => {
       waf: { mode: "off" },
       mail: { identity: "example.com", kind: "domain", from: "no-reply@example.com" },
       emailVerification: true,
+      logLevel: "INFO",
     });
   });
 
@@ -230,6 +231,14 @@ describe("mail settings", () => {
     );
     expect(() => stageSettings("alice", { ...MAIL, EMAIL_VERIFICATION: "no" })).toThrow(
       'EMAIL_VERIFICATION must be "on" or "off"',
+    );
+  });
+
+  it("takes the functions' log level per stage, INFO unless set", () => {
+    expect(stageSettings("prod", MAIL).logLevel).toBe("INFO");
+    expect(stageSettings("alice", { ...MAIL, LOG_LEVEL: " debug " }).logLevel).toBe("DEBUG");
+    expect(() => stageSettings("alice", { ...MAIL, LOG_LEVEL: "trace" })).toThrow(
+      'LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR, got "TRACE"',
     );
   });
 });

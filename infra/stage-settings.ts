@@ -1,4 +1,6 @@
 import { isMailAddress, parseMailbox } from "../functions/mail/mail-address";
+import { LOG_LEVELS, type LogLevel } from "../functions/shared/log";
+import { DEFAULT_LOG_LEVEL } from "../functions/shared/telemetry";
 import { AUTHORIZER_CACHE_TTL_SECONDS } from "./api-gateway-limits";
 
 /**
@@ -27,6 +29,8 @@ export interface StageSettings {
   emailVerification: boolean;
   /** Subscribed to the stage's alarm topic by e-mail (AWS sends a confirmation mail first). */
   alarmEmail?: string;
+  /** The least severe level every function writes (security events are written regardless). */
+  logLevel: LogLevel;
 }
 
 export interface MailSetting {
@@ -75,6 +79,7 @@ export const STAGE_SETTING_VARIABLES = [
   "MAIL_FROM",
   "EMAIL_VERIFICATION",
   "ALARM_EMAIL",
+  "LOG_LEVEL",
 ] as const;
 
 const DEFAULT_THROTTLE = {
@@ -109,6 +114,7 @@ export function stageSettings(stage: string, env: Environment): StageSettings {
     waf: wafSetting(env, isProduction),
     mail: mailSetting(env),
     emailVerification: switchSetting(env, "EMAIL_VERIFICATION", true),
+    logLevel: logLevelSetting(env),
   };
   const domain = siteDomain(env);
   if (domain) settings.domain = domain;
@@ -159,6 +165,14 @@ function mailSetting(env: Environment): MailSetting {
     );
   }
   return { identity, kind, from };
+}
+
+function logLevelSetting(env: Environment): LogLevel {
+  const raw = env.LOG_LEVEL?.trim().toUpperCase();
+  if (!raw) return DEFAULT_LOG_LEVEL;
+  const level = LOG_LEVELS.find((known) => known === raw);
+  if (!level) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+  return level;
 }
 
 function switchSetting(env: Environment, name: string, fallback: boolean): boolean {

@@ -503,8 +503,8 @@ describe.each(ENGINES)("account lifecycle through the Lambda on %s", (engine) =>
       ]);
       const failures = lines
         .filter((line) => line.startsWith("{"))
-        .map((line) => JSON.parse(line) as { msg?: string; kind?: string })
-        .filter((entry) => entry.msg === "mail not sent");
+        .map((line) => JSON.parse(line) as { message?: string; kind?: string })
+        .filter((entry) => entry.message === "mail not sent");
       expect(failures.map((entry) => entry.kind)).toEqual([
         "verify-email",
         "verify-email",

@@ -36,6 +36,12 @@ export interface AccountLockoutSettings {
   now?: () => Date;
 }
 
+/** What the lockout tells the security trail; `ctx` is the sign-in request's. */
+export interface LockoutEvents {
+  refusedWhileLocked(ctx: { body?: unknown; headers?: Headers }): void;
+  locked(ctx: { headers?: Headers }, account: string, lockedForSeconds: number): void;
+}
+
 export interface FailureCount {
   failures: number;
   lockedUntil: Date | null;
@@ -167,8 +173,14 @@ function emailOf(body: unknown): string | undefined {
   return typeof email === "string" ? email : undefined;
 }
 
-/** A plugin, so create-auth gains one line: refuse before the password check, record after it. */
-export function accountLockout(settings: AccountLockoutSettings): BetterAuthPlugin {
+/**
+ * A plugin, so create-auth gains one line: refuse before the password check, record after it;
+ * `events` hears of each refusal of a locked account and each lock set (security-events.ts).
+ */
+export function accountLockout(
+  settings: AccountLockoutSettings,
+  events: LockoutEvents,
+): BetterAuthPlugin {
   const lockout = createAccountLockout(settings);
   return {
     id: "account-lockout",
@@ -180,7 +192,9 @@ export function accountLockout(settings: AccountLockoutSettings): BetterAuthPlug
             const email = emailOf(ctx.body);
             if (email === undefined) return;
             const seconds = await lockout.lockedFor(email);
-            if (seconds !== undefined) throw accountLockedError(seconds);
+            if (seconds === undefined) return;
+            events.refusedWhileLocked(ctx);
+            throw accountLockedError(seconds);
           }),
         },
       ],
@@ -198,7 +212,10 @@ export function accountLockout(settings: AccountLockoutSettings): BetterAuthPlug
             // Only a refused password counts: a malformed e-mail or an unverified one is no guess.
             if (returned.body?.code !== INVALID_CREDENTIALS_CODE) return;
             // The failure keeps its 401: Better Auth fixes the status before after hooks run.
-            await lockout.recordFailure(email);
+            const { lockedFor } = await lockout.recordFailure(email);
+            if (lockedFor !== undefined) {
+              events.locked(ctx, accountKey(settings.secret, email), lockedFor);
+            }
           }),
         },
       ],

@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { trustedClientAddress } from "../shared/client-address";
 import type { GatewayEvent, GatewayResult } from "../shared/gateway-event";
 import { describeError } from "../shared/log";
-import { gatewayRequestId, type ObservedEnv, requestLog } from "../shared/request-log";
+import { gatewayRequestId, type ObservedEnv, observeRequests } from "../shared/request-log";
 import { nosniff } from "../shared/response-headers";
 import { requireWellFormedText } from "../shared/well-formed-body";
 import { AUTH_BASE_PATH } from "./create-auth";
@@ -77,7 +77,7 @@ function createAuthApp(auth: AuthRequestHandler, options: AuthLambdaOptions): Ho
     nosniff,
     noStore,
     gatewayRequestId,
-    requestLog,
+    observeRequests("auth"),
     trustedClientAddress(options.originSecrets),
   );
   app.use(`${AUTH_BASE_PATH}/*`, limitBodySize, wellFormedBody);

@@ -9,8 +9,8 @@ describe("Better Auth's log lines", () => {
       logBetterAuth("warn", "Reset Password: User not found");
     });
     expect(lines.map((line) => JSON.parse(line))).toMatchObject([
-      { level: "error", msg: "better-auth", detail: "Failed to create user" },
-      { level: "warn", msg: "better-auth", detail: "Reset Password: User not found" },
+      { level: "ERROR", message: "better-auth", detail: "Failed to create user" },
+      { level: "WARN", message: "better-auth", detail: "Reset Password: User not found" },
     ]);
   });
 

@@ -15,6 +15,7 @@ import { requirePasswordToDeleteAccount } from "./delete-account-hook";
 import { refuseWeakPasswords } from "./password-strength-hook";
 import { boundProfileFields } from "./profile-fields";
 import { RESPONSE_FLOOR_MS, withResponseFloor } from "./response-floor";
+import { lockoutEvents, reportPasswordReset, securityEvents } from "./security-events";
 import { singleUseVerificationLinks } from "./single-use-verification-hook";
 
 /** Better Auth is mounted here on the shared origin (CloudFront forwards /api/* to the HTTP API). */
@@ -141,7 +142,8 @@ export function createAuth(settings: AuthSettings) {
       resetPasswordTokenExpiresIn: PASSWORD_RESET_TTL_SECONDS,
       revokeSessionsOnPasswordReset: true,
       // A reset proves the mailbox: the per-account lock goes, and the address counts as verified.
-      onPasswordReset: async ({ user: owner }) => {
+      onPasswordReset: async ({ user: owner }, request) => {
+        reportPasswordReset(owner.id, request);
         await clearAccountLockout(db, secret, owner.email);
         if (!owner.emailVerified) {
           await db.update(user).set({ emailVerified: true }).where(eq(user.id, owner.id));
@@ -191,7 +193,10 @@ export function createAuth(settings: AuthSettings) {
     logger: { log: logBetterAuth },
     plugins: [
       // Per-account lockout; off only with every other limit (local load tests).
-      ...(settings.rateLimit?.enabled === false ? [] : [accountLockout({ db, secret })]),
+      ...(settings.rateLimit?.enabled === false
+        ? []
+        : [accountLockout({ db, secret }, lockoutEvents(secret))]),
+      securityEvents({ secret }),
       jwt({
         jwks: {
           keyPairConfig: { alg: "EdDSA", crv: "Ed25519" },

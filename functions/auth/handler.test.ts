@@ -5,11 +5,12 @@ import { TEST_ORIGIN, TEST_PASSWORD, uniqueEmail } from "../../infra/testing/aut
 import { coldStartWith } from "../../infra/testing/cold-start";
 import { describeEachEngine } from "../../infra/testing/database-suite";
 import { routeEvents } from "../../infra/testing/gateway-events";
-import { captureLogs } from "../../infra/testing/logs";
+import { captureLogs, emittedMetrics, logRecords } from "../../infra/testing/logs";
 import { closeSharedDatabases } from "../db/database";
 import { ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER } from "../shared/client-address";
 import type { Environment } from "../shared/config";
 import type { GatewayResult } from "../shared/gateway-event";
+import { DEFAULT_METRICS_NAMESPACE } from "../shared/metrics";
 import { type AuthLambdaOptions, createAuthLambda } from "./auth-lambda";
 import { type AuthEnvironmentInputs, authConfig, authEnvironment } from "./config";
 import { CLIENT_IP_HEADER, STRICT_RATE_LIMITS } from "./create-auth";
@@ -212,18 +213,35 @@ describeEachEngine("auth Lambda entry on %s", { openedByUrl: true }, (database) 
       ),
     );
     expect(value.statusCode).toBe(200);
-    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    const requests = records.filter((record) => record.msg === "request");
+    const requests = logRecords(lines).filter((record) => record.message === "request");
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({
-      level: "info",
+      level: "INFO",
+      service: "auth",
       method: "POST",
       route: "ANY /api/auth/{proxy+}",
       path: "/api/auth/sign-in/email",
       status: 200,
-      requestId,
+      correlation_id: requestId,
       durationMs: expect.any(Number),
     });
+    // The same request as metrics: a 2xx answer with its latency, and a successful sign-in.
+    const emitted = emittedMetrics(lines);
+    expect(emitted).toContainEqual({
+      namespace: DEFAULT_METRICS_NAMESPACE,
+      dimensionSets: [["service"], ["service", "statusClass"]],
+      dimensions: { service: "auth", statusClass: "2xx" },
+      metrics: {
+        ApiResponses: { value: 1, unit: "Count" },
+        ApiLatency: { value: requests[0]?.durationMs, unit: "Milliseconds" },
+      },
+    });
+    expect(emitted).toContainEqual(
+      expect.objectContaining({
+        dimensions: { service: "auth", outcome: "success" },
+        metrics: { SignIns: { value: 1, unit: "Count" } },
+      }),
+    );
     const everything = lines.join("\n");
     const sessionToken = value.cookies?.[0]?.split(";")[0]?.split("=")[1] ?? "missing";
     for (const secret of [
@@ -434,8 +452,11 @@ describe("auth Lambda failures", () => {
     });
     expectUnstoredAndUnsniffed(value, "500 from a throw");
     expect(lines.join("\n")).not.toMatch(/secret-hash-value|insert into/);
-    expect(lines.map((line) => JSON.parse(line))).toEqual([
-      expect.objectContaining({ level: "error", msg: "request", status: 500, error: "Error" }),
+    expect(logRecords(lines)).toEqual([
+      expect.objectContaining({ level: "ERROR", message: "request", status: 500, error: "Error" }),
+    ]);
+    expect(emittedMetrics(lines).map((line) => line.dimensions)).toEqual([
+      { service: "auth", statusClass: "5xx" },
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { authorizerEvent } from "../../infra/testing/gateway-events";
-import { captureLogs } from "../../infra/testing/logs";
+import { captureLogs, emittedMetrics, logRecords } from "../../infra/testing/logs";
 import { createOwnKeySigner, staticJwksFetch } from "../../infra/testing/signers";
 import { apiAudience } from "../shared/settings";
 import { createAuthorizeRequest } from "./authorize-request";
@@ -36,13 +36,17 @@ describe("authorizeRequest", () => {
     const event = authorizerEvent({ authorization: `Bearer ${token}` });
     const { value, lines } = await captureLogs(() => authorize(event));
     expect(value).toStrictEqual({ isAuthorized: false });
-    expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0] ?? "")).toMatchObject({
-      reason: "key_source_unavailable",
-      requestId: event.requestContext.requestId,
-      detail: "Expected 200 OK from the JSON Web Key Set HTTP response",
-    });
-    expect(lines[0]).not.toContain(token.split(".")[2]);
+    expect(logRecords(lines)).toEqual([
+      expect.objectContaining({
+        reason: "key_source_unavailable",
+        correlation_id: event.requestContext.requestId,
+        detail: "Expected 200 OK from the JSON Web Key Set HTTP response",
+      }),
+    ]);
+    expect(emittedMetrics(lines).map((line) => line.dimensions)).toEqual([
+      { service: "authorizer", reason: "key_source_unavailable" },
+    ]);
+    for (const line of lines) expect(line).not.toContain(token.split(".")[2]);
   });
 
   it("denies an event that carries no headers at all as missing_token", async () => {

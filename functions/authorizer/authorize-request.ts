@@ -4,7 +4,9 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
 } from "aws-lambda";
 import type { AuthorizerContext } from "../shared/access-token";
+import { invocationTracker } from "../shared/invocation-scope";
 import { log } from "../shared/log";
+import { recordMetrics } from "../shared/metrics";
 import type { AccessTokenVerifier, DenyReason } from "./verify-access-token";
 
 export type AuthorizerResult =
@@ -33,37 +35,40 @@ export function readBearerToken(header: string | undefined): BearerToken {
 
 /**
  * The authorizer's logic for an API Gateway HTTP API REQUEST authorizer (payload 2.0, simple
- * responses). Every refusal is `{ isAuthorized: false }` plus one JSON log line with its reason.
+ * responses). Every refusal is `{ isAuthorized: false }` plus one JSON log line with its reason;
+ * every answer is one EMF line (AuthorizerAllows with VerifyDuration, or AuthorizerDenies by reason).
  */
 export function createAuthorizeRequest(verify: AccessTokenVerifier): AuthorizeRequest {
-  return async function authorizeRequest(event) {
-    const requestId = event.requestContext.requestId;
-    const bearer = readBearerToken(event.headers?.authorization);
-    if (!bearer.ok) return refuse(bearer.reason, requestId, event.routeKey);
+  const invocation = invocationTracker("authorizer");
+  return (event) =>
+    invocation(event.requestContext.requestId, async () => {
+      const bearer = readBearerToken(event.headers?.authorization);
+      if (!bearer.ok) return refuse(bearer.reason, event.routeKey);
 
-    const started = performance.now();
-    const result = await verify(bearer.token);
-    const verifyMs = Math.round((performance.now() - started) * 1000) / 1000;
+      const started = performance.now();
+      const result = await verify(bearer.token);
+      const verifyMs = Math.round((performance.now() - started) * 1000) / 1000;
 
-    if (!result.ok) return refuse(result.reason, requestId, event.routeKey, result.detail);
-    return {
-      isAuthorized: true,
-      context: { userId: result.userId, sessionId: result.sessionId, verifyMs },
-    };
-  };
+      if (!result.ok) return refuse(result.reason, event.routeKey, result.detail);
+      recordMetrics({ AuthorizerAllows: 1, VerifyDuration: verifyMs });
+      log.debug("authorizer allowed", { route: event.routeKey, userId: result.userId, verifyMs });
+      return {
+        isAuthorized: true,
+        context: { userId: result.userId, sessionId: result.sessionId, verifyMs },
+      };
+    });
 }
 
 function refuse(
   reason: DenyReason | HeaderDenyReason,
-  requestId: string,
   routeKey: string,
   detail?: string,
 ): AuthorizerResult {
   log.warn("authorizer denied", {
     reason,
-    requestId,
     route: routeKey,
     ...(detail === undefined ? {} : { detail }),
   });
+  recordMetrics({ AuthorizerDenies: 1 }, { reason });
   return { isAuthorized: false };
 }

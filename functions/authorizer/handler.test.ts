@@ -11,20 +11,24 @@ import {
 } from "../../infra/testing/auth";
 import { useTestDatabase } from "../../infra/testing/database-suite";
 import { authorizerEvent } from "../../infra/testing/gateway-events";
-import { captureLogs } from "../../infra/testing/logs";
+import { captureLogs, emittedMetrics, logRecords } from "../../infra/testing/logs";
 import { createAuthSigner, type TrustedSigner } from "../../infra/testing/signers";
 import { TOKEN_ATTACKS } from "../../infra/testing/token-attacks";
 import { AuthorizerContextSchema } from "../shared/access-token";
 import type { Environment } from "../shared/config";
+import { telemetryConfig, telemetryEnvironment } from "../shared/telemetry";
 import type { AuthorizeRequest } from "./authorize-request";
 import { authorizerConfig, authorizerEnvironment } from "./config";
 
 type Entry = typeof import("./handler");
+/** The stage's namespace as infra sets it, so the EMF lines are seen to follow the setting. */
+const NAMESPACE = "AuthJwtBridge/test-stage-AppStack";
 let coldStarts = 0;
 
 /** Evaluates the entry afresh with exactly this environment, as a Lambda cold start would. */
 async function loadEntry(env: Environment): Promise<Entry> {
-  for (const { variable } of Object.values(authorizerConfig.settings)) {
+  const settings = [telemetryConfig.settings, authorizerConfig.settings].flatMap(Object.values);
+  for (const { variable } of settings) {
     vi.stubEnv(variable, env[variable]);
   }
   coldStarts += 1;
@@ -64,12 +68,13 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
-  ({ handler } = await loadEntry(
-    authorizerEnvironment({
+  ({ handler } = await loadEntry({
+    ...authorizerEnvironment({
       origin: TEST_ORIGIN,
       jwksUrl: `http://127.0.0.1:${port}/api/auth/jwks`,
     }),
-  ));
+    ...telemetryEnvironment({ metricsNamespace: NAMESPACE }),
+  }));
 
   const user = await signUp(testAuth.caller(), uniqueEmail("authorizer"));
   userId = user.id;
@@ -86,17 +91,26 @@ async function expectDenied(authorization: string | undefined, reason: string): 
   const event = authorizerEvent(authorization === undefined ? {} : { authorization });
   const { value: result, lines } = await captureLogs(() => handler(event));
   expect(result).toStrictEqual({ isAuthorized: false });
-  expect(lines).toHaveLength(1);
-  const entry = JSON.parse(lines[0] ?? "") as Record<string, unknown>;
-  expect(entry).toMatchObject({
-    level: "warn",
-    msg: "authorizer denied",
+  const records = logRecords(lines);
+  expect(records).toHaveLength(1);
+  expect(records[0]).toMatchObject({
+    level: "WARN",
+    message: "authorizer denied",
+    service: "authorizer",
     reason,
-    requestId: event.requestContext.requestId,
+    correlation_id: event.requestContext.requestId,
     route: "GET /api/tasks",
   });
+  expect(emittedMetrics(lines)).toEqual([
+    {
+      namespace: NAMESPACE,
+      dimensionSets: [["service"], ["service", "reason"]],
+      dimensions: { service: "authorizer", reason },
+      metrics: { AuthorizerDenies: { value: 1, unit: "Count" } },
+    },
+  ]);
   const bearer = authorization?.split(" ").at(-1);
-  if (bearer && bearer.length > 8) expect(lines[0]).not.toContain(bearer);
+  if (bearer && bearer.length > 8) for (const line of lines) expect(line).not.toContain(bearer);
 }
 
 describe("authorizer Lambda entry (API Gateway HTTP API, REQUEST, payload 2.0, simple responses)", () => {
@@ -112,7 +126,19 @@ describe("authorizer Lambda entry (API Gateway HTTP API, REQUEST, payload 2.0, s
     const { verifyMs } = AuthorizerContextSchema.parse((result as { context: unknown }).context);
     expect(verifyMs).toBeGreaterThanOrEqual(0);
     expect(Math.round(verifyMs * 1000) / 1000).toBe(verifyMs);
-    expect(lines).toEqual([]);
+    // No log line at the default level; one EMF line with the allow and its verification time.
+    expect(logRecords(lines)).toEqual([]);
+    expect(emittedMetrics(lines)).toEqual([
+      {
+        namespace: NAMESPACE,
+        dimensionSets: [["service"]],
+        dimensions: { service: "authorizer" },
+        metrics: {
+          AuthorizerAllows: { value: 1, unit: "Count" },
+          VerifyDuration: { value: verifyMs, unit: "Milliseconds" },
+        },
+      },
+    ]);
   });
 
   it.each(["bearer", "BEARER", "BeArEr"])(
@@ -162,8 +188,9 @@ describe("authorizer Lambda entry (API Gateway HTTP API, REQUEST, payload 2.0, s
     const { lines } = await captureLogs(() =>
       handler(authorizerEvent({ authorization: `Bearer ${expired}` })),
     );
-    expect(lines).toHaveLength(1);
-    for (const part of expired.split(".")) expect(lines[0]).not.toContain(part);
+    expect(lines).toHaveLength(2);
+    for (const part of expired.split("."))
+      for (const line of lines) expect(line).not.toContain(part);
   });
 
   it("fetched the JWKS from the auth function once and served everything else from memory", () => {
@@ -184,6 +211,12 @@ describe("authorizer Lambda settings", () => {
   ])("refuses to start with %s, naming the variable", async (_label, variable, value) => {
     await expect(loadEntry({ ...valid(), [variable]: value })).rejects.toThrow(
       new RegExp(`authorizer function's settings are invalid: ${variable} `),
+    );
+  });
+
+  it("refuses to start with a log level it does not know", async () => {
+    await expect(loadEntry({ ...valid(), LOG_LEVEL: "verbose" })).rejects.toThrow(
+      /telemetry function's settings are invalid: LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR/,
     );
   });
 });

@@ -2,7 +2,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { openDatabase } from "../db/database";
 import { MIGRATIONS_FOLDER, type MigrationResult, runMigrations } from "../db/migrate";
+import { invocationTracker } from "../shared/invocation-scope";
 import { errorMessage, log } from "../shared/log";
+import { recordMetrics } from "../shared/metrics";
 import { type MigrateConfig, migrateConfig } from "./config";
 
 /**
@@ -19,7 +21,10 @@ export async function createMigrateHandler(config: MigrateConfig) {
   const migrationsDir = resolveMigrationsDir(config.migrationsDir, config.taskRoot);
   const database = await openDatabase({ url: config.databaseUrl, maxConnections: 1 });
 
-  async function handler(): Promise<MigrationResult> {
+  const invocation = invocationTracker("migrate");
+
+  const handler = (): Promise<MigrationResult> => invocation(undefined, migrateOnce);
+  async function migrateOnce(): Promise<MigrationResult> {
     const started = performance.now();
     try {
       const result = await runMigrations(database.db, migrationsDir);
@@ -32,6 +37,7 @@ export async function createMigrateHandler(config: MigrateConfig) {
     } catch (error) {
       // The message names the failing statement; it carries no credentials (the URL is not in it).
       log.error("migrations failed", { database: database.label, error: errorMessage(error) });
+      recordMetrics({ MigrationFailures: 1 });
       throw new Error("database migration failed");
     }
   }

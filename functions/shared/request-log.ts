@@ -3,7 +3,9 @@ import type { MiddlewareHandler } from "hono";
 import { type RequestIdVariables, requestId } from "hono/request-id";
 import { routePath } from "hono/route";
 import { bindingsOf, type LambdaBindings } from "./gateway-event";
+import { invocationTracker } from "./invocation-scope";
 import { elapsedMs, type LogFields, logRequest } from "./log";
+import { recordMetrics, statusClass } from "./metrics";
 
 export type ObservedEnv = {
   Bindings: LambdaBindings;
@@ -24,21 +26,37 @@ export const gatewayRequestId: MiddlewareHandler<ObservedEnv> = requestId({
   generator: (c) => bindingsOf(c).requestContext?.requestId || randomUUID(),
 });
 
-/** Echoes the request id in `x-request-id` and writes exactly one log line per request. */
-export const requestLog: MiddlewareHandler<ObservedEnv> = async (c, next) => {
-  const started = performance.now();
-  await next();
-  const requestId = c.get("requestId");
-  c.res.headers.set("x-request-id", requestId);
-  const userId = c.get("userId");
-  logRequest("request", {
-    requestId,
-    method: c.req.method,
-    route: bindingsOf(c).event?.routeKey ?? `${c.req.method} ${routePath(c, -1)}`,
-    path: c.req.path,
-    status: c.res.status,
-    durationMs: elapsedMs(started),
-    ...(userId ? { userId } : {}),
-    ...c.get("failure"),
-  });
-};
+/**
+ * Runs each request as one invocation of `service` (every line it writes carries the request id
+ * as `correlation_id`, and the first request is the cold start), echoes the request id in
+ * `x-request-id`, and ends it with exactly one log line and one EMF line: the response by status
+ * class and its latency (plus DatabaseUnavailable for a 503).
+ */
+export function observeRequests(service: string): MiddlewareHandler<ObservedEnv> {
+  const invocation = invocationTracker(service);
+  return (c, next) =>
+    invocation(c.get("requestId"), async () => {
+      const started = performance.now();
+      await next();
+      const requestId = c.get("requestId");
+      c.res.headers.set("x-request-id", requestId);
+      const userId = c.get("userId");
+      const { status } = c.res;
+      const durationMs = elapsedMs(started);
+      logRequest("request", {
+        requestId,
+        method: c.req.method,
+        route: bindingsOf(c).event?.routeKey ?? `${c.req.method} ${routePath(c, -1)}`,
+        path: c.req.path,
+        status,
+        durationMs,
+        ...(userId ? { userId } : {}),
+        ...c.get("failure"),
+      });
+      recordMetrics(
+        { ApiResponses: 1, ApiLatency: durationMs },
+        { statusClass: statusClass(status) },
+      );
+      if (status === 503) recordMetrics({ DatabaseUnavailable: 1 });
+    });
+}

@@ -6,7 +6,7 @@ import { pingDatabase } from "../db/database";
 import type { TaskRow } from "../db/schema";
 import { trustedClientAddress } from "../shared/client-address";
 import { bindingsOf } from "../shared/gateway-event";
-import { gatewayRequestId, type ObservedEnv, requestLog } from "../shared/request-log";
+import { gatewayRequestId, type ObservedEnv, observeRequests } from "../shared/request-log";
 import { nosniff } from "../shared/response-headers";
 import { requireWellFormedText } from "../shared/well-formed-body";
 import { ApiError, invalidRequest, taskNotFound, unauthorized } from "./api-error";
@@ -115,7 +115,14 @@ export function createTasksApp({ db }: TasksAppSettings): OpenAPIHono<TasksEnv> 
   });
 
   // No origin secret: nothing here is keyed by the address, so the TCP peer is enough.
-  app.use("*", nosniff, gatewayRequestId, requestLog, noStoreByDefault, trustedClientAddress());
+  app.use(
+    "*",
+    nosniff,
+    gatewayRequestId,
+    observeRequests("api"),
+    noStoreByDefault,
+    trustedClientAddress(),
+  );
   // Hono's "/api/tasks/*" also matches "/api/tasks" itself.
   app.use("/api/tasks/*", requireAuthorizerContext);
   app.use("*", limitBodySize, wellFormedBody);

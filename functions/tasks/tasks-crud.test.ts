@@ -203,8 +203,9 @@ describeEachEngine("tasks API on %s", (database) => {
       expect(mine, `${method} ${path}`).toHaveLength(1);
       const entry = JSON.parse(mine[0] as string) as Record<string, unknown>;
       expect(entry).toMatchObject({
-        msg: "request",
-        requestId,
+        message: "request",
+        service: "api",
+        correlation_id: requestId,
         method,
         status: response.status,
         route: expect.stringContaining("/api/"),

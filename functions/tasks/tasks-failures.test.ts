@@ -207,7 +207,7 @@ describeEachEngine("tasks API failure handling on %s", (database) => {
       expect(lines).toHaveLength(2);
       for (const line of lines) {
         const entry = JSON.parse(line) as Record<string, unknown>;
-        expect(entry).toMatchObject({ level: "error", status: 500, code: "42703" });
+        expect(entry).toMatchObject({ level: "ERROR", status: 500, code: "42703" });
       }
       expect(logs).not.toContain(TOKEN);
       expect(logs).not.toContain("secret title");

@@ -231,7 +231,7 @@ describe("local API Gateway: results", () => {
     expect(response.status).toBe(500);
     expect(await response.text()).toBe('{"message":"Internal Server Error"}');
     const logged = lines.join("");
-    expect(logged).toContain('"msg":"function failed"');
+    expect(logged).toContain('"message":"function failed"');
     expect(logged).not.toContain("hunter2");
   });
 

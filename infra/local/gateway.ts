@@ -193,7 +193,11 @@ export function createLocalGateway<F extends string>(
       if (outcome.kind === "unauthorized") return gatewayError(401, requestId);
       if (outcome.kind === "deny") return gatewayError(403, requestId);
       if (outcome.kind === "error") {
-        log.error("authorizer failed", { requestId, route: route.key, reason: outcome.reason });
+        log.error("authorizer failed", {
+          correlation_id: requestId,
+          route: route.key,
+          reason: outcome.reason,
+        });
         return gatewayError(500, requestId);
       }
       event.requestContext.authorizer = { lambda: outcome.context };
@@ -210,11 +214,15 @@ export function createLocalGateway<F extends string>(
       return response;
     } catch (error) {
       if (error instanceof InvocationTimeout) {
-        log.error("integration timed out", { requestId, route: route.key, timeoutMs });
+        log.error("integration timed out", {
+          correlation_id: requestId,
+          route: route.key,
+          timeoutMs,
+        });
         return gatewayError(503, requestId);
       }
       log.error("function failed", {
-        requestId,
+        correlation_id: requestId,
         route: route.key,
         function: name,
         ...describeError(error),

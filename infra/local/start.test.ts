@@ -105,7 +105,7 @@ describe("npm start (infra/local/start.ts)", { timeout: 180_000 }, () => {
 
     // The first stack was untouched by both attempts.
     expect((await fetch(`${url}/api/health`)).status).toBe(200);
-    expect(first.stdout).toMatch(/"msg":"access".*"path":"\/api\/health","status":200/);
+    expect(first.stdout).toMatch(/"message":"access".*"path":"\/api\/health","status":200/);
 
     first.child.kill("SIGTERM");
     expect(await first.exit).toBe(0);

@@ -3,6 +3,7 @@ import { authConfig } from "../../functions/auth/config";
 import { parseSetting } from "../../functions/shared/config";
 import { errorMessage, log } from "../../functions/shared/log";
 import { databaseUrl } from "../../functions/shared/settings";
+import { configureTelemetry } from "../../functions/shared/telemetry";
 import { assertDataDirFree } from "./data-dir";
 import { ensureSiteBuilt } from "./site-build";
 import {
@@ -35,6 +36,8 @@ function readPort(): number {
 }
 
 async function main(): Promise<void> {
+  // One process for every function: each request's lines name its function (invocation-scope.ts).
+  configureTelemetry("local", process.env);
   const port = readPort();
   const dataDir = process.env.DATA_DIR ? resolve(process.env.DATA_DIR) : DEFAULT_DATA_DIR;
   const serveSite = process.env.SERVE_SITE !== "false";

@@ -47,3 +47,66 @@ export async function captureLogs<T>(
     capture.stop();
   }
 }
+
+/** One EMF line as CloudWatch reads it: its namespace, dimension sets and metric values. */
+export interface EmittedMetrics {
+  namespace: string;
+  /** The dimension sets, each a list of names, e.g. [["service"], ["service", "reason"]]. */
+  dimensionSets: string[][];
+  /** Each dimension's value on this line. */
+  dimensions: Record<string, string>;
+  /** Each metric's value and unit. */
+  metrics: Record<string, { value: number; unit: string }>;
+}
+
+interface EmfLine {
+  _aws: {
+    CloudWatchMetrics: Array<{
+      Namespace: string;
+      Dimensions: string[][];
+      Metrics: Array<{ Name: string; Unit: string }>;
+    }>;
+  };
+  [field: string]: unknown;
+}
+
+function parsed(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return value && typeof value === "object" ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The EMF lines among `lines`, read as CloudWatch would. */
+export function emittedMetrics(lines: readonly string[]): EmittedMetrics[] {
+  const emitted: EmittedMetrics[] = [];
+  for (const line of lines) {
+    const record = parsed(line) as EmfLine | undefined;
+    const [directive] = record?._aws?.CloudWatchMetrics ?? [];
+    if (!record || !directive) continue;
+    const names = new Set(directive.Dimensions.flat());
+    emitted.push({
+      namespace: directive.Namespace,
+      dimensionSets: directive.Dimensions,
+      dimensions: Object.fromEntries([...names].map((name) => [name, String(record[name])])),
+      metrics: Object.fromEntries(
+        directive.Metrics.map(({ Name, Unit }) => [
+          Name,
+          { value: Number(record[Name]), unit: Unit },
+        ]),
+      ),
+    });
+  }
+  return emitted;
+}
+
+/** The log lines among `lines` (every JSON line that is not EMF), parsed. */
+export function logRecords(lines: readonly string[]): Record<string, unknown>[] {
+  return lines
+    .map(parsed)
+    .filter(
+      (record): record is Record<string, unknown> => record !== undefined && !("_aws" in record),
+    );
+}
