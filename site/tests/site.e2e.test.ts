@@ -307,7 +307,7 @@ describeInChromium("the site in Chromium", () => {
   it("sends a visitor who never signed in from the tasks page to sign-in, asking to sign in", async () => {
     const page = await newVisitor("no session");
     await page.goto(url("/tasks/?filter=done"));
-    await page.waitForURL(/\/sign-in\/\?reason=sign-in-required&next=%2Ftasks%2F%3Ffilter%3Ddone$/);
+    await page.waitForURL(/\/sign-in\/\?next=%2Ftasks%2F%3Ffilter%3Ddone$/);
     await expect
       .poll(() => page.locator("#sign-in-notice").textContent())
       .toBe("Sign in to see your tasks.");

@@ -16,7 +16,7 @@ import {
   validateAll,
   validateAsYouGo,
 } from "./form-fields";
-import { leaveTo, signInUrl } from "./navigation";
+import { leaveTo, signInUrlFor } from "./navigation";
 import { PendingDeletes } from "./pending-deletes";
 import { markSignedInHere, takeSignedInHere } from "./signed-in-here";
 import {
@@ -102,8 +102,7 @@ function handleFatal(error: unknown): boolean {
   if (leaving) return true;
   leaving = true;
   const here = `${window.location.pathname}${window.location.search}`;
-  const reason = takeSignedInHere() ? "session-ended" : "sign-in-required";
-  leaveTo(`${signInUrl(reason)}&${new URLSearchParams({ next: here })}`);
+  leaveTo(signInUrlFor(takeSignedInHere() ? "session-ended" : "signed-out", here));
   return true;
 }
 
