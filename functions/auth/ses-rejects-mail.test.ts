@@ -72,7 +72,7 @@ describeEachEngine("SES rejecting mail on %s", (database) => {
       // The SDK may print a runtime warning of its own; log lines are the JSON ones.
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((line) => String(line.msg).startsWith("mail"));
+      .filter((line) => String(line.message).startsWith("mail"));
 
   it("answers sign-up, resend and reset as usual, and logs each refusal without the address", async () => {
     rejecting = true;
@@ -99,8 +99,8 @@ describeEachEngine("SES rejecting mail on %s", (database) => {
     expect(mailLines(lines)).toEqual(
       ["verify-email", "verify-email", "reset-password"].map((kind) =>
         expect.objectContaining({
-          level: "error",
-          msg: "mail not sent",
+          level: "ERROR",
+          message: "mail not sent",
           kind,
           error: "MessageRejected",
           status: 400,
@@ -119,7 +119,7 @@ describeEachEngine("SES rejecting mail on %s", (database) => {
     );
     expect(resent.status).toBe(200);
     expect(mailLines(after)).toEqual([
-      expect.objectContaining({ level: "info", msg: "mail sent", kind: "verify-email" }),
+      expect.objectContaining({ level: "INFO", message: "mail sent", kind: "verify-email" }),
     ]);
   });
 });

@@ -99,7 +99,7 @@ describeInChromium("the site in Chromium", () => {
     await page.getByRole("link", { name: "Account" }).click();
     await page.waitForURL(url("/account/"));
     await expect.poll(() => page.locator("#account-email").textContent()).toBe(alice.email);
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await page.waitForURL(/\/sign-in\/\?reason=signed-out$/);
     await expect.poll(() => page.locator("#sign-in-notice").textContent()).toContain("signed out");
 
