@@ -3,44 +3,22 @@
  * now (docs/operations.md, "Rotate the signing key"). The database comes from DATABASE_URL when
  * set, otherwise from the stage's DATABASE_URL secret in SSM, read with your own credentials.
  */
-import { fileURLToPath } from "node:url";
-import { SSMClient } from "@aws-sdk/client-ssm";
 import { SIGNING_KEY_GRACE_SECONDS } from "../../functions/auth/create-auth";
-import { SecretsCheckError } from "./check-secrets";
-import {
-  applyEnvFiles,
-  DeployError,
-  parseDeployArguments,
-  STARTUP_ENV_FILES,
-  targetFromProject,
-} from "./deploy-target";
+import { applyEnvFiles, STARTUP_ENV_FILES } from "./deploy-target";
+import { REPOSITORY_ROOT, reportFailure, withStageSecrets } from "./operator-command";
 import { rotateStageSigningKeys } from "./signing-key-rotation";
-import { readStageSecret } from "./stage-secret-value";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 async function databaseUrl(argv: readonly string[]): Promise<{ url: string; where: string }> {
   const given = process.env.DATABASE_URL;
   if (given) return { url: given, where: "DATABASE_URL" };
-  const args = parseDeployArguments(argv);
-  if (!args.stage) throw new DeployError("No stage: run `npm run keys:rotate -- --stage <stage>`.");
-  const { initProject, useProject } = await import("sst/project.js");
-  await initProject({ root: ROOT, stage: args.stage, region: args.region, profile: args.profile });
-  const target = targetFromProject(useProject().config);
-  const client = new SSMClient({
-    region: target.region,
-    ...(target.profile ? { profile: target.profile } : {}),
-  });
-  try {
-    const url = await readStageSecret(client, target, "DATABASE_URL");
-    return { url, where: `stage "${target.stage}" in ${target.region}` };
-  } finally {
-    client.destroy();
-  }
+  return withStageSecrets(argv, "`npm run keys:rotate -- --stage <stage>`", async (stage) => ({
+    url: await stage.read("DATABASE_URL"),
+    where: stage.where,
+  }));
 }
 
 async function main(): Promise<void> {
-  applyEnvFiles(ROOT, STARTUP_ENV_FILES);
+  applyEnvFiles(REPOSITORY_ROOT, STARTUP_ENV_FILES);
   const { url, where } = await databaseUrl(process.argv.slice(2));
   const { retired } = await rotateStageSigningKeys(url);
   console.log(
@@ -52,13 +30,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  const expected = error instanceof DeployError || error instanceof SecretsCheckError;
-  // The database URL holds a password: an unexpected error is named, never printed whole.
-  console.error(
-    expected && error instanceof Error
-      ? error.message
-      : `keys:rotate failed: ${error instanceof Error ? error.name : "unknown error"}`,
-  );
-  process.exitCode = 1;
-});
+main().catch(reportFailure("keys:rotate"));

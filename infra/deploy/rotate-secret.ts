@@ -9,8 +9,6 @@
  * database; starting the auth function with the new secret is then yours to do.
  */
 import { text } from "node:stream/consumers";
-import { fileURLToPath } from "node:url";
-import { SSMClient } from "@aws-sdk/client-ssm";
 import { SigningKeySecretMismatch } from "../../functions/auth/reencrypt-signing-keys";
 import { closeSharedDatabases } from "../../functions/db/database";
 import { DataDirInUse } from "../local/data-dir";
@@ -21,17 +19,9 @@ import {
   generateAuthSecret,
   rotateAuthSecret,
 } from "./auth-secret-rotation";
-import { SecretsCheckError } from "./check-secrets";
-import {
-  applyEnvFiles,
-  DeployError,
-  parseDeployArguments,
-  STARTUP_ENV_FILES,
-  targetFromProject,
-} from "./deploy-target";
-import { readStageSecret } from "./stage-secret-value";
+import { applyEnvFiles, DeployError, STARTUP_ENV_FILES } from "./deploy-target";
+import { REPOSITORY_ROOT, reportFailure, withStageSecrets } from "./operator-command";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SECRET = "BETTER_AUTH_SECRET";
 
 async function newSecret(fromStdin: boolean): Promise<string> {
@@ -43,20 +33,10 @@ async function rotateStage(
   argv: readonly string[],
   fromStdin: boolean,
 ): Promise<{ result: AuthSecretRotationResult; where: string }> {
-  const args = parseDeployArguments(argv);
-  if (!args.stage) {
-    throw new DeployError("No stage: run `npm run secret:rotate -- --stage <stage>` (or --local).");
-  }
-  const { initProject, useProject } = await import("sst/project.js");
-  await initProject({ root: ROOT, stage: args.stage, region: args.region, profile: args.profile });
-  const target = targetFromProject(useProject().config);
-  const client = new SSMClient({
-    region: target.region,
-    ...(target.profile ? { profile: target.profile } : {}),
-  });
-  try {
-    const databaseUrl = await readStageSecret(client, target, "DATABASE_URL");
-    const currentSecret = await readStageSecret(client, target, SECRET);
+  const usage = "`npm run secret:rotate -- --stage <stage>` (or --local)";
+  return withStageSecrets(argv, usage, async (stage) => {
+    const databaseUrl = await stage.read("DATABASE_URL");
+    const currentSecret = await stage.read(SECRET);
     const { Config } = await import("sst/config.js");
     const result = await rotateAuthSecret({
       databaseUrl,
@@ -69,14 +49,12 @@ async function rotateStage(
         await Config.restart([SECRET]);
       },
     });
-    return { result, where: `stage "${target.stage}" in ${target.region}` };
-  } finally {
-    client.destroy();
-  }
+    return { result, where: stage.where };
+  });
 }
 
 async function main(): Promise<void> {
-  applyEnvFiles(ROOT, STARTUP_ENV_FILES);
+  applyEnvFiles(REPOSITORY_ROOT, STARTUP_ENV_FILES);
   const argv = process.argv.slice(2);
   const fromStdin = argv.includes("--new-secret-stdin");
   const rest = argv.filter((arg) => arg !== "--new-secret-stdin" && arg !== "--local");
@@ -120,18 +98,5 @@ async function main(): Promise<void> {
 }
 
 main()
-  .catch((error: unknown) => {
-    const expected =
-      error instanceof DeployError ||
-      error instanceof SecretsCheckError ||
-      error instanceof SigningKeySecretMismatch ||
-      error instanceof DataDirInUse;
-    // The database URL and both secrets are credentials: an unexpected error is named, never printed whole.
-    console.error(
-      expected && error instanceof Error
-        ? error.message
-        : `secret:rotate failed: ${error instanceof Error ? error.name : "unknown error"}`,
-    );
-    process.exitCode = 1;
-  })
+  .catch(reportFailure("secret:rotate", [SigningKeySecretMismatch, DataDirInUse]))
   .finally(closeSharedDatabases);

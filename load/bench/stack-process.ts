@@ -1,10 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pingDatabase } from "../../functions/db/database";
-import { startLocalStack } from "../../infra/local/stack";
-import { FLOOR_PATH, STOP_MESSAGE, type StackReady } from "./stack-protocol";
+import { serveStackToParent } from "./stack-child";
+import { FLOOR_PATH } from "./stack-protocol";
 
 /**
  * The system under load for the API benchmark, in its own process so the load generator does
@@ -15,11 +12,9 @@ import { FLOOR_PATH, STOP_MESSAGE, type StackReady } from "./stack-protocol";
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 if (!databaseUrl) throw new Error("the bench's stack process needs BENCH_DATABASE_URL");
 
-const dataDir = await mkdtemp(join(tmpdir(), "bench-stack-"));
-const stack = await startLocalStack({
+await serveStackToParent("bench-stack-", {
   port: 0,
   databaseUrl,
-  dataDir,
   // One secret per database (api-load-bench.ts derives it): the jwks rows it encrypts stay readable
   // by the next stack the bench starts on the same database.
   secret: process.env.BENCH_AUTH_SECRET ?? randomBytes(32).toString("base64url"),
@@ -44,22 +39,3 @@ const stack = await startLocalStack({
     },
   }),
 });
-
-let stopping: Promise<void> | undefined;
-function stop(): Promise<void> {
-  stopping ??= (async () => {
-    await stack.close();
-    await rm(dataDir, { recursive: true, force: true });
-    process.exit(0);
-  })();
-  return stopping;
-}
-
-process.on("message", (message) => {
-  if (message === STOP_MESSAGE) void stop();
-});
-// The bench went away without saying so: do not linger.
-process.on("disconnect", () => void stop());
-
-const ready: StackReady = { url: stack.url, databaseLabel: stack.databaseLabel };
-process.send?.(ready);

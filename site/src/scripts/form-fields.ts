@@ -2,6 +2,8 @@
  * Inline validation for forms built with Field.astro: each control has an error element with id
  * `<control id>-error`, referenced by aria-describedby and announced through aria-live.
  */
+import { createButtonCooldown } from "./button-cooldown";
+
 export type Control = HTMLInputElement | HTMLTextAreaElement;
 
 export function requireElement<T extends Element>(
@@ -103,24 +105,9 @@ export function setMessage(
 
 /** Disables a button for `seconds`, counting down in its label, then gives it back. */
 export function holdButton(button: HTMLButtonElement, seconds: number): void {
-  const label = button.dataset.label ?? button.textContent ?? "";
-  button.dataset.label = label;
-  let left = Math.ceil(seconds);
-  const show = () => {
-    button.textContent = `${label} (wait ${left} s)`;
-  };
-  button.disabled = true;
-  show();
-  const timer = window.setInterval(() => {
-    left -= 1;
-    if (left > 0) {
-      show();
-      return;
-    }
-    window.clearInterval(timer);
-    button.textContent = label;
-    button.disabled = false;
-  }, 1000);
+  createButtonCooldown(button, {
+    waiting: (secondsLeft, label) => `${label} (wait ${secondsLeft} s)`,
+  }).start(seconds);
 }
 
 /** Marks a submit button busy while a request runs; the form keeps everything typed. */

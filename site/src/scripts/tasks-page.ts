@@ -4,8 +4,8 @@
  */
 import type { Task } from "../../../functions/tasks/task-schemas";
 import { createAccessTokenSource, readTokenClaims } from "./access-token";
-import { createAddCooldown } from "./add-cooldown";
 import { ApiError, fieldErrorsFrom } from "./api-error";
+import { createButtonCooldown } from "./button-cooldown";
 import {
   type Control,
   control,
@@ -16,9 +16,8 @@ import {
   validateAll,
   validateAsYouGo,
 } from "./form-fields";
-import { leaveTo, signInUrlFor } from "./navigation";
+import { leaveTo, missingSessionReason, rememberSignedIn, signInUrlFor } from "./navigation";
 import { PendingDeletes } from "./pending-deletes";
-import { markSignedInHere, takeSignedInHere } from "./signed-in-here";
 import {
   adjustCounts,
   type Count,
@@ -102,7 +101,7 @@ function handleFatal(error: unknown): boolean {
   if (leaving) return true;
   leaving = true;
   const here = `${window.location.pathname}${window.location.search}`;
-  leaveTo(signInUrlFor(takeSignedInHere() ? "session-ended" : "signed-out", here));
+  leaveTo(signInUrlFor(missingSessionReason(), here));
   return true;
 }
 
@@ -247,7 +246,6 @@ async function loadPage(cursor: string | null): Promise<void> {
   try {
     const page = await api.list(filter, cursor);
     if (generation !== state.generation) return;
-    markSignedInHere();
     const known = new Set(state.tasks.map((task) => task.id));
     const fresh = page.items.filter((task) => !known.has(task.id) && !deletes.has(task.id));
     state.tasks.push(...fresh);
@@ -356,13 +354,15 @@ function showServerFieldErrors(
   setMessage(formError, messageFor(error));
 }
 
-const cooldown = createAddCooldown(newTaskSubmit, (secondsLeft) => {
-  setMessage(
-    newTaskError,
-    secondsLeft > 0
-      ? `Too many requests in a short time. You can add again in ${secondsLeft} second${secondsLeft === 1 ? "" : "s"}; your text is kept.`
-      : "",
-  );
+const cooldown = createButtonCooldown(newTaskSubmit, {
+  waiting: (secondsLeft) => `Wait ${secondsLeft} s`,
+  onTick: (secondsLeft) =>
+    setMessage(
+      newTaskError,
+      secondsLeft > 0
+        ? `Too many requests in a short time. You can add again in ${secondsLeft} second${secondsLeft === 1 ? "" : "s"}; your text is kept.`
+        : "",
+    ),
 });
 
 const checkNewTitle = () => checkTaskTitle(newTitle.value, TASK_TITLE_MAX);
@@ -663,7 +663,7 @@ newTitle.focus();
 tokens
   .get()
   .then((token) => {
-    markSignedInHere();
+    rememberSignedIn();
     const email = readTokenClaims(token)?.email;
     if (typeof email === "string") signedInAs.textContent = `Signed in as ${email}`;
   })

@@ -1,19 +1,27 @@
 /**
- * After a 429 the add button waits out the server's Retry-After: disabled, counting down
- * ("Wait 5 s"), then enabled again with its own label.
+ * A button that waits out a 429's Retry-After: disabled, its label counting down, then enabled
+ * again with its own label. One mechanism for the tasks page's add button and the auth forms.
  */
 export const DEFAULT_COOLDOWN_SECONDS = 5;
 const MAX_COOLDOWN_SECONDS = 120;
 
-export interface AddCooldown {
+export interface ButtonCooldown {
+  /** Starts (or restarts) the wait; a missing Retry-After waits DEFAULT_COOLDOWN_SECONDS. */
   start(seconds: number | null): void;
   readonly active: boolean;
 }
 
-export function createAddCooldown(
+export interface CooldownOptions {
+  /** The label while waiting, from the seconds left and the button's own label. */
+  waiting(secondsLeft: number, label: string): string;
+  /** Each second and once at 0, for a message beside the button. */
+  onTick?(secondsLeft: number): void;
+}
+
+export function createButtonCooldown(
   button: HTMLButtonElement,
-  onTick: (secondsLeft: number) => void,
-): AddCooldown {
+  { waiting, onTick }: CooldownOptions,
+): ButtonCooldown {
   let timer: ReturnType<typeof setInterval> | null = null;
   let label = "";
 
@@ -22,7 +30,7 @@ export function createAddCooldown(
     timer = null;
     button.textContent = label;
     button.disabled = false;
-    onTick(0);
+    onTick?.(0);
   }
 
   return {
@@ -38,8 +46,8 @@ export function createAddCooldown(
         const left = Math.ceil((until - Date.now()) / 1000);
         if (left <= 0) return finish();
         button.disabled = true;
-        button.textContent = `Wait ${left} s`;
-        onTick(left);
+        button.textContent = waiting(left, label);
+        onTick?.(left);
       };
       timer = setInterval(show, 250);
       show();
