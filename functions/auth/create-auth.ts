@@ -7,6 +7,7 @@ import { account, jwks, rateLimit, session, user, verification } from "../db/sch
 import type { MailSender } from "../mail/mail-port";
 import type { TokenPayload } from "../shared/access-token";
 import { CLIENT_IP_HEADER } from "../shared/client-address";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../shared/profile-limits";
 import { accountLockout, clearAccountLockout } from "./account-lockout";
 import { createAccountMail } from "./account-mail";
 import { composeBeforeHooks } from "./auth-hooks";
@@ -33,11 +34,8 @@ export const SIGNING_KEY_ROTATION_SECONDS = 30 * 24 * 60 * 60;
  */
 export const SIGNING_KEY_GRACE_SECONDS = 60 * 60;
 
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 128;
-
 /** Better Auth takes the client address only from this header, which the Lambda always sets. */
-export { CLIENT_IP_HEADER };
+export { CLIENT_IP_HEADER, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH };
 
 /** A fixed window: at most `max` requests per client IP and path in `window` seconds. */
 export interface RateLimitRule {

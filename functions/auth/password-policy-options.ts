@@ -1,4 +1,5 @@
 import type { OptionsType, ZxcvbnFactory, ZxcvbnResult } from "@zxcvbn-ts/core";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../shared/profile-limits";
 
 /**
  * The password rules and the strength estimator's setup, shared by the server (which enforces
@@ -7,9 +8,7 @@ import type { OptionsType, ZxcvbnFactory, ZxcvbnResult } from "@zxcvbn-ts/core";
  * createPasswordEstimator, on first use.
  */
 
-/** As Better Auth counts them (UTF-16 code units); mirrored by the site's validation.ts. */
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 128;
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH };
 
 /**
  * zxcvbn's score 3 means at least 10^8 guesses: out of reach of an online attack behind the

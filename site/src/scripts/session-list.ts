@@ -4,12 +4,10 @@ import { describeAuthFailure } from "./auth-errors";
 import { requireElement, setBusy, setMessage } from "./form-fields";
 import { PATHS } from "./navigation";
 
-interface ListedSession {
-  id: string;
-  token: string;
-  userAgent?: string | null | undefined;
-  createdAt: Date | string;
-}
+/** A device as Better Auth's list-sessions answers it: its client's own type, not a copy. */
+type ListedSession = NonNullable<
+  Awaited<ReturnType<typeof authClient.listSessions>>["data"]
+>[number];
 
 const list = requireElement(document, "#session-list", HTMLUListElement);
 const notice = requireElement(document, "#sessions-notice", HTMLElement);

@@ -1,14 +1,14 @@
-/** Client-side checks that mirror the server's rules, so most mistakes never leave the page. */
+/** Client-side checks on the server's own limits, so most mistakes never leave the page. */
+import {
+  EMAIL_MAX_LENGTH,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+} from "../../../functions/shared/profile-limits";
 
-/** Mirrors PASSWORD_MIN_LENGTH / PASSWORD_MAX_LENGTH in functions/auth/create-auth.ts. */
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 128;
+export { EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH };
 
 // Deliberately loose: one @, something on both sides, a dot in the domain. The server decides.
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-/** RFC 5321's limit, which the auth server enforces too (EMAIL_TOO_LONG). */
-export const EMAIL_MAX_LENGTH = 254;
 
 export function checkEmail(value: string): string | null {
   const email = value.trim();
