@@ -6,9 +6,10 @@ import { sql } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STRICT_RATE_LIMITS } from "../../functions/auth/create-auth";
-import { openDatabase, pingDatabase } from "../../functions/db/database";
+import { openDatabase } from "../../functions/db/database";
 import { ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER } from "../../functions/shared/client-address";
 import type { Task } from "../../functions/tasks/task-schemas";
+import { floorFunction } from "../../load/bench/floor-function";
 import { ROUTES } from "../routes";
 import { createTestDatabase, ENGINES, type Engine, type TestDatabase } from "../testing/database";
 import { useTempDir } from "../testing/temp-dir";
@@ -129,15 +130,10 @@ describe.each(ENGINES)("local stack end to end on %s", { timeout: 120_000 }, (en
       siteDir,
       dataDir,
       quiet: true,
-      // The benchmark's floor: a local-only route on the same gateway, through the same driver.
-      extraRoutes: ({ db }) => ({
+      // The benchmark's floor: a local-only route on the same gateway, in a pool of its own.
+      extraRoutes: ({ databaseUrl: functionsUrl }) => ({
         routes: [{ key: "GET /api/bench/select-1", function: "bench", auth: "none" }],
-        functions: {
-          bench: async () => {
-            await pingDatabase(db);
-            return { statusCode: 200, headers: { "content-type": "application/json" }, body: "{}" };
-          },
-        },
+        functions: { bench: floorFunction(functionsUrl) },
       }),
     });
   });
@@ -360,7 +356,7 @@ describe.each(ENGINES)("local stack end to end on %s", { timeout: 120_000 }, (en
     });
     expect(signIn.status).toBe(401);
 
-    const database = await openDatabase({ url: databaseUrl, maxConnections: 1 });
+    const database = await openDatabase({ url: stack.databaseUrl, maxConnections: 1 });
     try {
       const counts = rowsOf<{ user_id: string; count: string | number }>(
         await database.db.execute(

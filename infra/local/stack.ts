@@ -3,35 +3,35 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { authConfig, authEnvironment } from "../../functions/auth/config";
-import { createAuthHandler } from "../../functions/auth/create-handler";
-import { authorizerConfig, authorizerEnvironment } from "../../functions/authorizer/config";
-import { createAuthorizerHandler } from "../../functions/authorizer/create-handler";
-import { closeSharedDatabases, type Database, openDatabase } from "../../functions/db/database";
+import { authEnvironment } from "../../functions/auth/config";
+import { authorizerEnvironment } from "../../functions/authorizer/config";
+import { openDatabase } from "../../functions/db/database";
 import { runMigrations } from "../../functions/db/migrate";
-import { parseConfig } from "../../functions/shared/config";
 import { logRequest } from "../../functions/shared/log";
-import { tasksConfig, tasksEnvironment } from "../../functions/tasks/config";
-import { createTasksHandler } from "../../functions/tasks/create-handler";
+import { tasksEnvironment } from "../../functions/tasks/config";
 import { GATEWAY_MAX_BODY_BYTES } from "../api-gateway-limits";
 import { ROUTES } from "../routes";
 import { embeddedDatabaseUrl, lockDataDir, readOrCreateLocalSecret } from "./data-dir";
 import { createLocalEdge, LOCAL_EDGE_ADDRESS, newOriginSecret } from "./edge";
-import {
-  createLocalGateway,
-  type GatewayRoute,
-  gatewayError,
-  type LambdaFunction,
-} from "./gateway";
+import { startEmbeddedDatabaseServer } from "./embedded-database-server";
+import type { LocalFunctionSpec } from "./function-instance-protocol";
+import { createFunctionPool, type FunctionPool, type FunctionPoolStats } from "./function-pool";
+import { createLocalGateway, type GatewayRoute, gatewayError } from "./gateway";
+import { localFunction } from "./local-functions";
 import { type FetchHandler, toNodeListener } from "./node-listener";
-import { createOutboxMailSender, createOutboxRoutes, OUTBOX_DEFAULT_FROM } from "./outbox";
+import { createOutboxRoutes, OUTBOX_DEFAULT_FROM } from "./outbox";
 import { createPlaceholderSite, createStaticSite, type SiteHandler } from "./static-site";
 
 /**
  * The whole product on one origin: the built site at /, the API under /api through the local
  * API Gateway, running the very same Lambda handlers as production (made by the factories the
  * entries call, from the environment each function would get) against PGlite (default, persisted
- * in the data directory) or any Postgres through the Neon driver.
+ * in the data directory) or any Postgres, always through the Neon driver.
+ *
+ * Each function runs as Lambda runs it: a pool of instances, each a worker thread with its own
+ * module state serving one invocation at a time, started on demand with a cold start of its own
+ * (see function-pool.ts). The embedded database is one PGlite engine served on a loopback port
+ * that every instance reaches with a `postgres://` URL (embedded-database-server.ts).
  */
 export const REPOSITORY_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const DEFAULT_DATA_DIR = resolve(REPOSITORY_ROOT, ".data");
@@ -41,8 +41,12 @@ const HOST = "127.0.0.1";
 
 export interface ExtraRoutes {
   routes: GatewayRoute[];
-  functions: Record<string, LambdaFunction>;
+  /** Each runs in a pool of its own, like the stack's functions. */
+  functions: Record<string, LocalFunctionSpec>;
 }
+
+/** Instances per function unless LocalStackOptions.instances says otherwise. */
+export const DEFAULT_INSTANCES = 2;
 
 export interface LocalStackOptions {
   /** 0 = ephemeral; default PORT or 3000. */
@@ -65,8 +69,10 @@ export interface LocalStackOptions {
   publicUrl?: string;
   /** The static site's directory (default site/dist). */
   siteDir?: string;
-  /** Local-only routes mounted on the same gateway, given the stack's database (the bench floor route). */
-  extraRoutes?: (context: { db: Database }) => ExtraRoutes;
+  /** The most instances of each function that run at once (default DEFAULT_INSTANCES). */
+  instances?: number;
+  /** Local-only routes on the same gateway, given the URL the functions use (the bench floor route). */
+  extraRoutes?: (context: { databaseUrl: string }) => ExtraRoutes;
 }
 
 export interface LocalStack {
@@ -74,10 +80,14 @@ export interface LocalStack {
   url: string;
   /** Which database it uses, without credentials. */
   databaseLabel: string;
+  /** The `postgres://` URL its functions use: the embedded engine's loopback server, or DATABASE_URL. */
+  databaseUrl: string;
   /** Migrations applied by this start (0 when the database was up to date). */
   migrationsApplied: number;
   /** Where start-up time went, in milliseconds. */
   timings: { database: number; migrations: number; functions: number; total: number };
+  /** Each function's pool: instances alive, cold starts so far, invocations waiting. */
+  functions(): Record<string, FunctionPoolStats>;
   close(): Promise<void>;
 }
 
@@ -175,11 +185,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const origin = (options.publicUrl ?? ownOrigin).replace(/\/$/, "");
 
     let phase = performance.now();
-    const database = await openDatabase({ url: databaseUrl });
-    closers.push(database.close);
+    // An embedded engine is served on a loopback port; either way the functions get a postgres:// URL.
+    const embedded =
+      databaseUrl.startsWith("pglite:") || databaseUrl.startsWith("memory:")
+        ? await startEmbeddedDatabaseServer(embeddedDir)
+        : undefined;
+    if (embedded) closers.push(embedded.close);
+    const functionsUrl = embedded?.url ?? databaseUrl;
+    const database = await openDatabase({ url: functionsUrl, maxConnections: 1 });
+    const databaseLabel = embedded?.label ?? database.label;
     const databaseMs = elapsed(phase);
     phase = performance.now();
-    const migrations = await runMigrations(database.db);
+    const migrations = await runMigrations(database.db).finally(database.close);
     const migrationsMs = elapsed(phase);
     const secret = options.secret ?? (await readOrCreateLocalSecret(dataDir));
     // CloudFront's part: the same origin secret in the edge and in the auth function's config.
@@ -187,49 +204,54 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const edge = createLocalEdge(originSecret);
     phase = performance.now();
 
-    // Each function parses the environment it would get deployed, as its entry does; mail
-    // goes to the outbox in the data directory instead of SES.
-    const authSettings = parseConfig(
-      authConfig,
-      authEnvironment({
-        origin,
-        rateLimit: options.rateLimit,
-        emailVerification: options.emailVerification,
-        mailFrom: OUTBOX_DEFAULT_FROM,
-        secret,
-        databaseUrl,
-        originSecret,
+    // Each function gets the environment it would get deployed; mail goes to the outbox in the
+    // data directory instead of SES. The authorizer fetches the keys from this stack itself, as
+    // deployed from the HTTP API.
+    const specs: Record<string, LocalFunctionSpec> = {
+      auth: localFunction("auth", {
+        environment: authEnvironment({
+          origin,
+          rateLimit: options.rateLimit,
+          emailVerification: options.emailVerification,
+          mailFrom: OUTBOX_DEFAULT_FROM,
+          secret,
+          databaseUrl: functionsUrl,
+          originSecret,
+        }),
+        dataDir,
       }),
-    );
-    const auth = await createAuthHandler(authSettings, {
-      mail: createOutboxMailSender(dataDir, { from: authSettings.mailFrom }),
+      api: localFunction("api", { environment: tasksEnvironment({ databaseUrl: functionsUrl }) }),
+    };
+    const authorizerSpec = localFunction("authorizer", {
+      environment: authorizerEnvironment({ origin, jwksUrl: `${ownOrigin}/api/auth/jwks` }),
     });
+    const extra = options.extraRoutes?.({ databaseUrl: functionsUrl }) ?? {
+      routes: [],
+      functions: {},
+    };
+    const instances = options.instances ?? DEFAULT_INSTANCES;
+    const open = (name: string, spec: LocalFunctionSpec): FunctionPool => {
+      const pool = createFunctionPool({ name, spec, instances });
+      closers.push(pool.close);
+      return pool;
+    };
+    const integrations = Object.fromEntries(
+      Object.entries({ ...specs, ...extra.functions }).map(([name, spec]) => [
+        name,
+        open(name, spec),
+      ]),
+    );
+    const authorizer = open("authorizer", authorizerSpec);
+    const pools = { ...integrations, authorizer };
     // The inbox pages exist only here: neither the route table nor any stage has them.
     const outbox = createOutboxRoutes(dataDir);
-    closers.push(auth.close);
-    const api = await createTasksHandler(
-      parseConfig(tasksConfig, tasksEnvironment({ databaseUrl })),
-    );
-    closers.push(api.close);
-    // The authorizer fetches the keys from this stack itself, as deployed from the HTTP API.
-    const authorizer = createAuthorizerHandler(
-      parseConfig(
-        authorizerConfig,
-        authorizerEnvironment({ origin, jwksUrl: `${ownOrigin}/api/auth/jwks` }),
-      ),
-    );
-
     const functionsMs = elapsed(phase);
-    const extra = options.extraRoutes?.({ db: database.db }) ?? { routes: [], functions: {} };
     const gateway = createLocalGateway({
       routes: [...ROUTES, ...extra.routes],
-      functions: {
-        auth: auth.handler,
-        // hono/aws-lambda types an event's body as string | null, aws-lambda as string | undefined.
-        api: api.handler as unknown as LambdaFunction,
-        ...extra.functions,
-      },
-      authorizer,
+      functions: Object.fromEntries(
+        Object.entries(integrations).map(([name, pool]) => [name, pool.invoke]),
+      ),
+      authorizer: authorizer.invoke,
     });
 
     const siteDir = options.siteDir ?? SITE_DIST_DIR;
@@ -256,7 +278,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let closing: Promise<void> | undefined;
     return {
       url: ownOrigin,
-      databaseLabel: database.label,
+      databaseLabel,
+      databaseUrl: functionsUrl,
       migrationsApplied: migrations.applied,
       timings: {
         database: databaseMs,
@@ -264,11 +287,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         functions: functionsMs,
         total: elapsed(startedAt),
       },
+      functions: () =>
+        Object.fromEntries(Object.entries(pools).map(([name, pool]) => [name, pool.stats()])),
       close: () => {
         closing ??= (async () => {
           await stopServer(server);
           await closeAll();
-          await closeSharedDatabases();
           await releaseLock();
         })();
         return closing;
@@ -277,7 +301,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   } catch (error) {
     await stopServer(server);
     await closeAll().catch(() => undefined);
-    await closeSharedDatabases().catch(() => undefined);
     await releaseLock();
     throw error;
   }

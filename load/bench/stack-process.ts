@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { pingDatabase } from "../../functions/db/database";
+import { floorFunction } from "./floor-function";
 import { serveStackToParent } from "./stack-child";
 import { FLOOR_PATH } from "./stack-protocol";
 
@@ -7,7 +7,8 @@ import { FLOOR_PATH } from "./stack-protocol";
  * The system under load for the API benchmark, in its own process so the load generator does
  * not share its event loop: the local stack (real entries, local API Gateway, Neon driver to
  * PostgreSQL) plus one local-only floor route on the same gateway that runs `SELECT 1` through
- * the same driver with the same pool size as the tasks function. Talks to the bench over IPC.
+ * the same driver with the same pool size as the tasks function, in instances of its own. Talks
+ * to the bench over IPC.
  */
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 if (!databaseUrl) throw new Error("the bench's stack process needs BENCH_DATABASE_URL");
@@ -24,18 +25,9 @@ await serveStackToParent("bench-stack-", {
   emailVerification: false,
   serveSite: false,
   quiet: true,
-  // The stack's handle, opened as functions/tasks/handler.ts opens its own: same driver, same pool.
-  extraRoutes: ({ db }) => ({
+  // SELECT 1 in a pool of its own, opened as functions/tasks opens its database.
+  extraRoutes: ({ databaseUrl: functionsUrl }) => ({
     routes: [{ key: `GET ${FLOOR_PATH}`, function: "floor", auth: "none" }],
-    functions: {
-      floor: async () => {
-        await pingDatabase(db);
-        return {
-          statusCode: 200,
-          headers: { "content-type": "application/json" },
-          body: '{"ok":true}',
-        };
-      },
-    },
+    functions: { floor: floorFunction(functionsUrl) },
   }),
 });
