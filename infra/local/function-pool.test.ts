@@ -116,6 +116,22 @@ describe("function pool: Lambda's concurrency on worker threads", { timeout: 60_
     await expect(invoke(target, { do: "count" })).rejects.toThrow("fixture: the pool is closed");
   });
 
+  it("warms one instance ahead of the first invocation, which then finds it ready", async () => {
+    const target = pool(2);
+    await target.warm();
+    expect(target.stats()).toEqual({ instances: 1, coldStarts: 1, queued: 0 });
+    await target.warm();
+    expect((await invoke(target, { do: "count" }))?.count).toBe(1);
+    expect(target.stats().coldStarts).toBe(1);
+  });
+
+  it("rejects a warm-up whose init fails, with the init's error", async () => {
+    const target = pool(1, { FAIL_INIT: "yes" });
+    await expect(target.warm()).rejects.toThrow("fixture: Error: init refused by the fixture");
+    await target.close();
+    await expect(target.warm()).rejects.toThrow("fixture: the pool is closed");
+  });
+
   it("needs at least one instance", () => {
     expect(() => createFunctionPool({ name: "x", spec: fixtureFunction(), instances: 0 })).toThrow(
       "x: instances must be a whole number of at least 1",

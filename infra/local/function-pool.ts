@@ -38,6 +38,11 @@ export interface FunctionPoolStats {
 
 export interface FunctionPool {
   invoke(event: unknown, context: Context): Promise<unknown>;
+  /**
+   * Starts one instance ahead of the first invocation (provisioned concurrency of one) and
+   * settles once it is ready: rejects with its init error if it cannot start.
+   */
+  warm(): Promise<void>;
   stats(): FunctionPoolStats;
   close(): Promise<void>;
 }
@@ -74,6 +79,8 @@ interface Invocation {
 interface Instance {
   worker: Worker;
   state: "starting" | "idle" | "busy" | "gone";
+  /** Settles when the init ends: fulfilled once ready, rejected with the init's error. */
+  ready: Promise<void>;
   current?: { id: number; invocation: Invocation; timer: NodeJS.Timeout };
 }
 
@@ -92,9 +99,12 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
   let nextId = 0;
   let closed = false;
 
+  const initEnded = new WeakMap<Instance, (error?: Error) => void>();
+
   function retire(instance: Instance, error: Error): void {
     if (instance.state === "gone") return;
     const wasStarting = instance.state === "starting";
+    if (wasStarting) initEnded.get(instance)?.(error);
     instance.state = "gone";
     live.delete(instance);
     const current = instance.current;
@@ -129,7 +139,7 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
     instance.worker.postMessage(message);
   }
 
-  function start(): void {
+  function start(): Instance {
     const data: InstanceData = { name: options.name, spec: options.spec };
     const worker = new Worker(INSTANCE_BOOTSTRAP, {
       eval: true,
@@ -139,7 +149,14 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
       stdout: true,
       stderr: true,
     });
-    const instance: Instance = { worker, state: "starting" };
+    let endInit: (error?: Error) => void = () => {};
+    const ready = new Promise<void>((resolveReady, rejectReady) => {
+      endInit = (error) => (error ? rejectReady(error) : resolveReady());
+    });
+    // Nobody need wait for an instance's init; its failure reaches whoever does.
+    ready.catch(() => undefined);
+    const instance: Instance = { worker, state: "starting", ready };
+    initEnded.set(instance, endInit);
     live.add(instance);
     coldStarts += 1;
     forwardLines(worker.stdout, (line) => console.log(line));
@@ -147,6 +164,7 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
     worker.on("message", (message: InstanceMessage) => {
       if (message.kind === "ready") {
         instance.state = "idle";
+        endInit();
         dispatch();
       } else if (message.kind === "init-failed") {
         retire(instance, new FunctionFailed(options.name, message.error));
@@ -167,6 +185,7 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
       ),
     );
     worker.on("exit", (code) => retire(instance, new FunctionFailed(options.name, exited(code))));
+    return instance;
   }
 
   function dispatch(): void {
@@ -190,6 +209,13 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
         queue.push({ event, context, resolve, reject });
         dispatch();
       });
+    },
+    async warm() {
+      if (closed) throw new Error(`${options.name}: the pool is closed`);
+      const running = [...live].find((instance) => instance.state !== "starting");
+      if (running) return;
+      const starting = [...live].find((instance) => instance.state === "starting");
+      await (starting ?? start()).ready;
     },
     stats: () => ({ instances: live.size, coldStarts, queued: queue.length }),
     async close() {

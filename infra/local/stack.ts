@@ -47,6 +47,8 @@ export interface ExtraRoutes {
 
 /** Instances per function unless LocalStackOptions.instances says otherwise. */
 export const DEFAULT_INSTANCES = 2;
+/** Every instance is a thread with its own copy of its function's modules (tens of MiB). */
+export const MAX_INSTANCES = 16;
 
 export interface LocalStackOptions {
   /** 0 = ephemeral; default PORT or 3000. */
@@ -71,6 +73,12 @@ export interface LocalStackOptions {
   siteDir?: string;
   /** The most instances of each function that run at once (default DEFAULT_INSTANCES). */
   instances?: number;
+  /**
+   * Start one instance of each function before serving (default true), as provisioned
+   * concurrency of one would: the first requests find warm instances, and a function that
+   * cannot start fails the start with its init error. Further instances start cold.
+   */
+  warm?: boolean;
   /** Local-only routes on the same gateway, given the URL the functions use (the bench floor route). */
   extraRoutes?: (context: { databaseUrl: string }) => ExtraRoutes;
 }
@@ -243,6 +251,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const authorizer = open("authorizer", authorizerSpec);
     const pools = { ...integrations, authorizer };
+    if (options.warm !== false) await Promise.all(Object.values(pools).map((pool) => pool.warm()));
     // The inbox pages exist only here: neither the route table nor any stage has them.
     const outbox = createOutboxRoutes(dataDir);
     const functionsMs = elapsed(phase);

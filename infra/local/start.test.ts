@@ -150,4 +150,12 @@ describe("npm start (infra/local/start.ts)", { timeout: 180_000 }, () => {
       'npm start: PORT must be a number from 0 to 65535, got "eighty"',
     ]);
   });
+
+  it.each(["0", "17", "two"])("rejects LOCAL_INSTANCES=%s with one line", async (value) => {
+    const run = runStart({ LOCAL_INSTANCES: value, DATA_DIR: dataDir });
+    expect(await run.exit).toBe(1);
+    expect(errorLines(run)).toEqual([
+      `npm start: LOCAL_INSTANCES must be a whole number from 1 to 16, got "${value}"`,
+    ]);
+  });
 });

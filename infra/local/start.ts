@@ -9,7 +9,9 @@ import { ensureSiteBuilt } from "./site-build";
 import {
   assertPortFree,
   DEFAULT_DATA_DIR,
+  DEFAULT_INSTANCES,
   type LocalStack,
+  MAX_INSTANCES,
   REPOSITORY_ROOT,
   startLocalStack,
 } from "./stack";
@@ -35,10 +37,22 @@ function readPort(): number {
   return port;
 }
 
+/** LOCAL_INSTANCES: the most instances of each function that run at once. */
+function readInstances(): number {
+  const raw = process.env.LOCAL_INSTANCES;
+  if (raw === undefined || raw === "") return DEFAULT_INSTANCES;
+  const instances = Number(raw);
+  if (!/^\d+$/.test(raw) || instances < 1 || instances > MAX_INSTANCES) {
+    fail(`LOCAL_INSTANCES must be a whole number from 1 to ${MAX_INSTANCES}, got "${raw}"`);
+  }
+  return instances;
+}
+
 async function main(): Promise<void> {
-  // One process for every function: each request's lines name its function (invocation-scope.ts).
+  // This process's own lines (gateway, access log); each function instance configures its own.
   configureTelemetry("local", process.env);
   const port = readPort();
+  const instances = readInstances();
   const dataDir = process.env.DATA_DIR ? resolve(process.env.DATA_DIR) : DEFAULT_DATA_DIR;
   const serveSite = process.env.SERVE_SITE !== "false";
 
@@ -96,6 +110,7 @@ async function main(): Promise<void> {
     port,
     dataDir,
     serveSite,
+    instances,
     databaseUrl: process.env[databaseUrl.variable] || undefined,
     secret: process.env[settings.secret.variable] || undefined,
     rateLimit: parseSetting(settings.rateLimit, process.env),
@@ -120,6 +135,7 @@ async function main(): Promise<void> {
       `Local stack listening on ${stack.url} (ready ${process.uptime().toFixed(2)} s after launch)`,
       `  database: ${stack.databaseLabel}, ${migrations}`,
       `  start-up: database ${stack.timings.database} ms, migrations ${stack.timings.migrations} ms, functions ${stack.timings.functions} ms`,
+      `  functions: up to ${instances} instance(s) each (LOCAL_INSTANCES), each cold-started on first use`,
       `  data: ${shown}/   stop: Ctrl-C`,
       "",
     ].join("\n"),

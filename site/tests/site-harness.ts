@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { type Database, openDatabase } from "../../functions/db/database";
+import { type Database, type DatabaseHandle, openDatabase } from "../../functions/db/database";
 import { type LocalStack, startLocalStack } from "../../infra/local/stack";
 import {
   CHROMIUM_AVAILABLE,
@@ -93,7 +93,7 @@ export function useSiteHarness(label: string, options: HarnessOptions = {}): Sit
   const run = randomUUID().slice(0, 8);
   const databaseUrl = `memory:${label}-${run}`;
   let stack: LocalStack | undefined;
-  let db: Database | undefined;
+  let database: DatabaseHandle | undefined;
   let browser: Browser | undefined;
   let dataDir: string | undefined;
   /** The pages the running test opened (closed when it finishes). */
@@ -116,13 +116,14 @@ export function useSiteHarness(label: string, options: HarnessOptions = {}): Sit
         ? {}
         : { emailVerification: options.emailVerification }),
     });
-    // memory:<name> is shared within the process: this is the stack's own database.
-    db = (await openDatabase({ url: databaseUrl })).db;
+    // The stack's own database, through the loopback server its functions use.
+    database = await openDatabase({ url: stack.databaseUrl, maxConnections: 2 });
     browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {
     await browser?.close();
+    await database?.close();
     await stack?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
@@ -142,7 +143,7 @@ export function useSiteHarness(label: string, options: HarnessOptions = {}): Sit
       return started(stack, "the local stack");
     },
     get db() {
-      return started(db, "the database");
+      return started(database, "the database").db;
     },
     url: (path) => `${harness.stack.url}${path}`,
     async newVisitor(testName, options) {
