@@ -16,6 +16,9 @@ export interface FixtureAnswer {
   thread: number;
   /** Invocations this instance has answered, this one included: module state. */
   count: number;
+  /** When the handler began and ended this invocation (epoch ms). */
+  began: number;
+  ended: number;
 }
 
 let count = 0;
@@ -32,12 +35,13 @@ export const fixture: LocalFunctionFactory = async ({ environment }) => {
   return {
     handler: async (event) => {
       const action = event as FixtureEvent;
+      const began = Date.now();
       count += 1;
       if (action.do === "wait") await new Promise((resolve) => setTimeout(resolve, action.ms));
       if (action.do === "spin") spin(action.ms);
       if (action.do === "throw") throw new TypeError("the fixture threw");
       if (action.do === "exit") process.exit(3);
-      const answer: FixtureAnswer = { thread: threadId, count };
+      const answer: FixtureAnswer = { thread: threadId, count, began, ended: Date.now() };
       return answer;
     },
   };

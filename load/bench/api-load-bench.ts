@@ -112,6 +112,8 @@ export function stopStack(child: ChildProcess): Promise<void> {
 
 export interface BenchUser {
   authorization: string;
+  /** The session cookie: mints further tokens at GET /api/auth/token. */
+  cookie: string;
   /** Tasks of this user not currently in flight: a task is never used by two requests at once. */
   idle: string[];
 }
@@ -162,7 +164,7 @@ async function createUser(origin: string, index: number): Promise<BenchUser> {
   const answer = await fetch(`${origin}/api/auth/token`, { headers: { cookie } });
   const { token } = (await answer.json()) as { token?: unknown };
   if (typeof token !== "string") throw new Error(`bench token request answered ${answer.status}`);
-  return { authorization: `Bearer ${token}`, idle: [] };
+  return { authorization: `Bearer ${token}`, cookie, idle: [] };
 }
 
 export async function createUsers(origin: string, count: number): Promise<BenchUser[]> {

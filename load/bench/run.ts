@@ -9,6 +9,8 @@
  *   5. statements and rows written per request (load/bench/request-cost-bench.ts)
  *   6. with --throughput: the highest API-mix rate the local stack sustains with p99 < 100 ms, on
  *      PGlite and on PostgreSQL, beside a bare node:http server running SELECT 1 (the floor)
+ *   7. load/verify.ts's load beside load/api.ts's, each at its default rate, on the local stack
+ *      with its embedded PGlite: the verify_ms k6 would record (load/bench/verify-beside-api-bench.ts)
  * Settings (environment): BENCH_VERIFY_ITERATIONS, BENCH_HANDLER_ITERATIONS, BENCH_RATE,
  * BENCH_DURATION, BENCH_WARMUP, BENCH_USERS, BENCH_SESSION_ITERATIONS, BENCH_COLD_RUNS, and DATABASE_URL (a PostgreSQL on
  * this machine; default: a fresh database on 127.0.0.1:5432, dropped afterwards).
@@ -41,6 +43,7 @@ import {
   type HandlerBenchResult,
   type VerifyBenchResult,
 } from "./verify-bench";
+import { benchVerifyBesideApi, type VerifyBesideApiResult } from "./verify-beside-api-bench";
 
 const REPOSITORY_ROOT = resolve(import.meta.dirname, "../..");
 /** `npm run bench -- --throughput` adds section 5 (a few minutes more). */
@@ -54,6 +57,8 @@ const TARGETS = {
   apiP99Ms: 50,
   apiFloorRatio: 3,
   authorizerColdImportMs: 60,
+  /** load/verify.ts's threshold: verify_ms p(99) < 5. */
+  verifyBesideApiP99Ms: 5,
 };
 
 function setting(name: string, fallback: number, min: number, max: number): number {
@@ -76,6 +81,9 @@ const settings = {
   sessionIterations: setting("BENCH_SESSION_ITERATIONS", 400, 50, 10_000),
   coldRuns: setting("BENCH_COLD_RUNS", 3, 1, 10),
   throughputStepSeconds: setting("BENCH_THROUGHPUT_STEP", 5, 2, 30),
+  /** load/verify.ts's and load/api.ts's default rates. */
+  k6VerifyRate: setting("BENCH_K6_VERIFY_RATE", 20, 1, 200),
+  k6ApiRate: setting("BENCH_K6_API_RATE", 40, 1, 400),
 };
 
 interface Database {
@@ -121,6 +129,7 @@ interface Report {
   coldStartSkipped?: string;
   requestCosts?: RequestCostResult;
   throughput?: ThroughputResult;
+  verifyBesideApi?: VerifyBesideApiResult;
 }
 
 function printReport(report: Report): void {
@@ -270,6 +279,7 @@ function printReport(report: Report): void {
   if (report.coldStartSkipped) out.push(`   (${report.coldStartSkipped})`);
   if (report.requestCosts) out.push(...requestCostSection(report.requestCosts));
   if (report.throughput) out.push(...throughputSection(report.throughput));
+  if (report.verifyBesideApi) out.push(...verifyBesideApiSection(report.verifyBesideApi));
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
@@ -294,6 +304,50 @@ function throughputSection(result: ThroughputResult): string[] {
     "",
     `6. Throughput: highest rate held with p99 < ${result.p99LimitMs} ms, no errors, ≥ 90% delivered (${result.stepSeconds} s steps: doubling from 25/s, then bisection)`,
     table(["target", "database", "highest held", "p99 there", "steps (✓ held)", "of floor"], rows),
+  ];
+}
+
+function verifyBesideApiSection(result: VerifyBesideApiResult): string[] {
+  const { verifyMs, verifyRequestMs, api } = result;
+  const target = TARGETS.verifyBesideApiP99Ms;
+  return [
+    "",
+    `7. k6 verify.ts beside api.ts on ${result.databaseLabel}: verify ${result.verifyRate}/s with fresh tokens, api mix ${result.apiRate}/s, ${result.durationSeconds} s`,
+    table(
+      ["measure", "count", "p50", "p95", "p99", "max", "errors", "target"],
+      [
+        [
+          "verify_ms (authorizer)",
+          String(verifyMs.count),
+          ms(verifyMs.p50),
+          ms(verifyMs.p95),
+          ms(verifyMs.p99),
+          ms(verifyMs.max),
+          String(result.verifyErrors),
+          `p99 < ${target} ms: ${verdict(verifyMs.p99 < target)}`,
+        ],
+        [
+          "verify request",
+          String(verifyRequestMs.count),
+          ms(verifyRequestMs.p50),
+          ms(verifyRequestMs.p95),
+          ms(verifyRequestMs.p99),
+          ms(verifyRequestMs.max),
+          "",
+          "",
+        ],
+        [
+          "api mix",
+          String(api.overall.count),
+          ms(api.overall.p50),
+          ms(api.overall.p95),
+          ms(api.overall.p99),
+          ms(api.overall.max),
+          String(api.errors),
+          "",
+        ],
+      ],
+    ),
   ];
 }
 
@@ -400,6 +454,18 @@ async function main(): Promise<void> {
         progress: (text) => step(`6. ${text}`),
       });
     }
+    const verifyDatabase = `memory:bench-k6-${randomBytes(4).toString("hex")}`;
+    step(`7. verify.ts's load beside api.ts's on the local stack (PGlite)`);
+    report.verifyBesideApi = await benchVerifyBesideApi({
+      databaseUrl: verifyDatabase,
+      databaseLabel: "PGlite",
+      verifyRate: settings.k6VerifyRate,
+      verifyUsers: Math.max(30, settings.k6VerifyRate),
+      apiRate: settings.k6ApiRate,
+      apiUsers: settings.users,
+      durationSeconds: settings.durationSeconds,
+      warmupSeconds: settings.warmupSeconds,
+    });
   } finally {
     await database?.dispose();
     await fixture.close();
