@@ -123,6 +123,8 @@ export interface BundledFunction {
 
 /** `node_modules/@scope/name/…` → `@scope/name`; `…/functions/tasks/app.ts` → `functions/tasks`. */
 export function ownerOf(source: string): string {
+  // drizzle-orm publishes source maps whose sources sit one folder above the package (`../src/…`).
+  if (/node_modules\/src\//.test(source)) return "drizzle-orm";
   const pkg = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(source);
   if (pkg?.[1]) return pkg[1];
   const own = /(?:^|\/)(functions\/[^/]+)\//.exec(source);
