@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       `Local stack listening on ${stack.url} (ready ${process.uptime().toFixed(2)} s after launch)`,
       `  database: ${stack.databaseLabel}, ${migrations}`,
       `  start-up: database ${stack.timings.database} ms, migrations ${stack.timings.migrations} ms, functions ${stack.timings.functions} ms`,
-      `  functions: up to ${instances} instance(s) each (LOCAL_INSTANCES), each cold-started on first use`,
+      `  functions: one warm instance each, up to ${instances} (LOCAL_INSTANCES); more start cold when all are busy`,
       `  data: ${shown}/   stop: Ctrl-C`,
       "",
     ].join("\n"),

@@ -16,6 +16,7 @@
  * this machine; default: a fresh database on 127.0.0.1:5432, dropped afterwards).
  */
 import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
@@ -382,7 +383,20 @@ function sessionCheckSection(result: SessionCheckResult): string[] {
   ];
 }
 
+/**
+ * Sections 1, 2 and 5 run functions in this process; they write their JSON log and EMF lines
+ * through the console, as in Lambda (the cost stays in the figures). The report goes to stdout
+ * directly, so those lines go to BENCH_STACK_LOG when it names a file and nowhere otherwise.
+ */
+function divertFunctionOutput(): void {
+  const file = process.env.BENCH_STACK_LOG;
+  const sink = file ? createWriteStream(`${file}.bench`, { flags: "a" }) : undefined;
+  const write = (...args: unknown[]) => sink?.write(`${args.map(String).join(" ")}\n`);
+  for (const level of ["log", "info", "warn", "error", "debug"] as const) console[level] = write;
+}
+
 async function main(): Promise<void> {
+  divertFunctionOutput();
   const started = Date.now();
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: over its ${TIME_BOUND_MS / 60_000}-minute bound, stopping\n`);
