@@ -37,7 +37,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
   if (url === "memory:") return openEmbedded(undefined);
   if (url.startsWith("pglite:") || url.startsWith("memory:")) {
     // One embedded engine per data directory (or named memory database) per process: the
-    // local stack's functions share it, as Lambdas would share a server.
+    // handlers a test opens by the same URL share it, as Lambdas would share a server.
     let shared = sharedEmbedded.get(url);
     if (!shared) {
       shared = openEmbedded(url.startsWith("pglite:") ? url.slice("pglite:".length) : undefined);
@@ -82,7 +82,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle
   };
 }
 
-/** Closes the shared embedded databases (the local stack calls this on shutdown). */
+/** Closes the shared embedded databases (tests and CLIs call this when they are done). */
 export async function closeSharedDatabases(): Promise<void> {
   const handles = await Promise.allSettled([...sharedEmbedded.values()]);
   sharedEmbedded.clear();

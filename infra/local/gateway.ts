@@ -36,7 +36,8 @@ import { createRouteMatcher } from "./route-matcher";
  *   });
  *   createServer(toNodeListener((request, info) => gateway.fetch(request, info), { ... }));
  *
- * startLocalStack({ extraRoutes }) does exactly that for the whole stack.
+ * startLocalStack({ extraRoutes }) mounts such routes on the whole stack, each function in a
+ * pool of worker-thread instances of its own (function-pool.ts).
  */
 export type LambdaFunction = (event: GatewayEvent, context: Context) => unknown;
 
