@@ -85,6 +85,10 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Request logs and fixture notices are kept with each test and shown only if it fails.
     silent: "passed-only",
+    // The SES and SSM clients warn once per process on Node < 22 that later SDK releases will need
+    // Node 22; the deployed functions run on nodejs24.x (infra/function-settings.ts), and
+    // infra/node-engines.test.ts pins what the toolchain needs.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     projects: [
       { extends: true, test: { name: "unit", include: UNIT_SUITES } },
       {

@@ -1,7 +1,9 @@
-import { errorMessage } from "../shared/log";
+import { errorMessage, log } from "../shared/log";
+import { configureTelemetry } from "../shared/telemetry";
 import { closeSharedDatabases, openDatabase } from "./database";
 import { runMigrations } from "./migrate";
 
+configureTelemetry("db:migrate", process.env);
 const url = process.env.DATABASE_URL;
 if (!url) {
   console.error("db:migrate needs DATABASE_URL (postgres://…, pglite:<dir> or memory:)");
@@ -10,7 +12,7 @@ if (!url) {
 const database = await openDatabase({ url });
 try {
   const result = await runMigrations(database.db);
-  console.log(JSON.stringify({ msg: "migrations applied", database: database.label, ...result }));
+  log.info("migrations applied", { database: database.label, ...result });
 } catch (error) {
   console.error(`db:migrate failed: ${errorMessage(error)}`);
   process.exitCode = 1;

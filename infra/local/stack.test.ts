@@ -223,6 +223,21 @@ describe.each(ENGINES)("local stack end to end on %s", { timeout: 120_000 }, (en
     expect(health.status).toBe(200);
   });
 
+  it("runs each function in instances of its own: one warm, a second when requests overlap", async () => {
+    const before = stack.functions();
+    expect(Object.keys(before).sort()).toEqual(["api", "auth", "authorizer", "bench"]);
+    for (const pool of Object.values(before)) expect(pool.coldStarts).toBeGreaterThanOrEqual(1);
+    // Sixteen at once: the warm api instance takes one at a time, so the pool starts a second
+    // (the default limit) and the rest wait for whichever comes free.
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, () => fetch(`${stack.url}/api/health`)),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(16).fill(200));
+    expect(stack.functions().api).toEqual({ instances: 2, coldStarts: 2, queued: 0 });
+    // The functions reach the database through a postgres:// URL, embedded engine or not.
+    expect(stack.databaseUrl).toMatch(/^postgres(ql)?:\/\//);
+  });
+
   it("mounts a local-only route on the same gateway next to the real table", async () => {
     const floor = await fetch(`${stack.url}/api/bench/select-1`);
     expect(floor.status).toBe(200);

@@ -47,7 +47,7 @@ export interface ExtraRoutes {
 
 /** Instances per function unless LocalStackOptions.instances says otherwise. */
 export const DEFAULT_INSTANCES = 2;
-/** Every instance is a thread with its own copy of its function's modules (tens of MiB). */
+/** Every instance is a thread with its own copy of its function's modules (about 100 MiB). */
 export const MAX_INSTANCES = 16;
 
 export interface LocalStackOptions {
