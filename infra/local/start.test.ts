@@ -116,8 +116,11 @@ describe("npm start (infra/local/start.ts)", { timeout: 180_000 }, () => {
     const again = runStart({ PORT: "0", DATA_DIR: dataDir });
     await listening(again);
     expect(again.stdout).toContain("schema up to date");
+    // Ctrl-C under npm arrives twice (the terminal's and npm's forwarded copy): one clean stop.
+    again.child.kill("SIGINT");
     again.child.kill("SIGINT");
     expect(await again.exit).toBe(0);
+    expect(again.stderr).not.toContain("forced exit");
   });
 
   it("fails with one line when the port is held by another program", async () => {

@@ -61,10 +61,14 @@ async function main(): Promise<void> {
   let stack: LocalStack | undefined;
   let stopRequest: { reason: string; code: number } | undefined;
   let stopping = false;
+  let stoppingSince = 0;
   // Read through a function: the signal handlers set it between the awaits below.
   const requestedStop = () => stopRequest;
   const stop = async (reason: string, code: number) => {
     if (stopping) {
+      // One stop can arrive as several: the terminal's signal, npm forwarding it, npm exiting.
+      // Only a later, deliberate second signal forces the exit.
+      if (reason === "parent exited" || performance.now() - stoppingSince < 1_000) return;
       process.stderr.write("npm start: forced exit while closing\n");
       process.exit(1);
     }
@@ -73,6 +77,7 @@ async function main(): Promise<void> {
       return;
     }
     stopping = true;
+    stoppingSince = performance.now();
     process.stdout.write(`Stopping (${reason}): closing the server and the database…\n`);
     try {
       await stack.close();
