@@ -1,3 +1,5 @@
+import type { Context } from "aws-lambda";
+
 /**
  * What the local stack's function pool and its instances (worker threads) say to each other.
  * Everything here crosses a thread boundary, so it is plain data (structured clone).
@@ -19,7 +21,7 @@ export interface LocalFunctionInput {
   dataDir?: string;
 }
 
-export type LocalHandler = (event: unknown, context: import("aws-lambda").Context) => unknown;
+export type LocalHandler = (event: unknown, context: Context) => unknown;
 
 export interface LocalFunctionInstance {
   handler: LocalHandler;
@@ -39,9 +41,9 @@ export interface SerializedError {
   message: string;
 }
 
+/** An instance serves one invocation at a time, so its answer needs no id. */
 export interface InvokeMessage {
   kind: "invoke";
-  id: number;
   event: unknown;
   requestId: string;
   remainingMs: number;
@@ -52,8 +54,8 @@ export type PoolMessage = InvokeMessage | { kind: "close" };
 export type InstanceMessage =
   | { kind: "ready" }
   | { kind: "init-failed"; error: SerializedError }
-  | { kind: "result"; id: number; result: unknown }
-  | { kind: "error"; id: number; error: SerializedError };
+  | { kind: "result"; result: unknown }
+  | { kind: "error"; error: SerializedError };
 
 /** The worker entry every instance runs. */
 export const LOCAL_FUNCTION_INSTANCE = new URL("./function-instance.ts", import.meta.url).href;

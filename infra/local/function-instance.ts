@@ -46,9 +46,9 @@ port.on("message", async (message: PoolMessage) => {
   const context = createLambdaContext(name, message.requestId, message.remainingMs);
   try {
     const result = await instance.handler(message.event, context);
-    send({ kind: "result", id: message.id, result });
+    send({ kind: "result", result });
   } catch (error) {
-    send({ kind: "error", id: message.id, error: serialize(error) });
+    send({ kind: "error", error: serialize(error) });
   }
 });
 send({ kind: "ready" });

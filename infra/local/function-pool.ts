@@ -81,7 +81,9 @@ interface Instance {
   state: "starting" | "idle" | "busy" | "gone";
   /** Settles when the init ends: fulfilled once ready, rejected with the init's error. */
   ready: Promise<void>;
-  current?: { id: number; invocation: Invocation; timer: NodeJS.Timeout };
+  endInit(error?: Error): void;
+  /** The one invocation it serves, while busy. */
+  current?: { invocation: Invocation; timer: NodeJS.Timeout };
 }
 
 /** A worker's lines reach this process's console, so test runners capture them per test. */
@@ -96,15 +98,13 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
   const live = new Set<Instance>();
   const queue: Invocation[] = [];
   let coldStarts = 0;
-  let nextId = 0;
   let closed = false;
-
-  const initEnded = new WeakMap<Instance, (error?: Error) => void>();
 
   function retire(instance: Instance, error: Error): void {
     if (instance.state === "gone") return;
     const wasStarting = instance.state === "starting";
-    if (wasStarting) initEnded.get(instance)?.(error);
+    // A no-op once the init has ended.
+    instance.endInit(error);
     instance.state = "gone";
     live.delete(instance);
     const current = instance.current;
@@ -121,17 +121,15 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
   }
 
   function run(instance: Instance, invocation: Invocation): void {
-    const id = ++nextId;
     const remainingMs = invocation.context.getRemainingTimeInMillis();
     const timer = setTimeout(() => {
       retire(instance, new FunctionFailed(options.name, timedOut(remainingMs)));
     }, remainingMs);
     timer.unref();
     instance.state = "busy";
-    instance.current = { id, invocation, timer };
+    instance.current = { invocation, timer };
     const message: InvokeMessage = {
       kind: "invoke",
-      id,
       event: invocation.event,
       requestId: invocation.context.awsRequestId,
       remainingMs,
@@ -149,14 +147,13 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
       stdout: true,
       stderr: true,
     });
-    let endInit: (error?: Error) => void = () => {};
+    let endInit: Instance["endInit"] = () => {};
     const ready = new Promise<void>((resolveReady, rejectReady) => {
       endInit = (error) => (error ? rejectReady(error) : resolveReady());
     });
     // Nobody need wait for an instance's init; its failure reaches whoever does.
     ready.catch(() => undefined);
-    const instance: Instance = { worker, state: "starting", ready };
-    initEnded.set(instance, endInit);
+    const instance: Instance = { worker, state: "starting", ready, endInit };
     live.add(instance);
     coldStarts += 1;
     forwardLines(worker.stdout, (line) => console.log(line));
@@ -164,11 +161,11 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
     worker.on("message", (message: InstanceMessage) => {
       if (message.kind === "ready") {
         instance.state = "idle";
-        endInit();
+        instance.endInit();
         dispatch();
       } else if (message.kind === "init-failed") {
         retire(instance, new FunctionFailed(options.name, message.error));
-      } else if (instance.current?.id === message.id) {
+      } else if (instance.current) {
         const { invocation, timer } = instance.current;
         clearTimeout(timer);
         instance.current = undefined;
@@ -212,10 +209,8 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
     },
     async warm() {
       if (closed) throw new Error(`${options.name}: the pool is closed`);
-      const running = [...live].find((instance) => instance.state !== "starting");
-      if (running) return;
-      const starting = [...live].find((instance) => instance.state === "starting");
-      await (starting ?? start()).ready;
+      // Any live instance will do: a running one's init has already ended well.
+      await ([...live][0] ?? start()).ready;
     },
     stats: () => ({ instances: live.size, coldStarts, queued: queue.length }),
     async close() {

@@ -161,10 +161,15 @@ async function createUser(origin: string, index: number): Promise<BenchUser> {
   });
   if (signUp.status !== 200) throw new Error(`bench sign-up answered ${signUp.status}`);
   const cookie = cookiesOf(signUp) || (await verifiedSessionCookie(origin, email));
+  return { authorization: `Bearer ${await mintToken(origin, cookie)}`, cookie, idle: [] };
+}
+
+/** A new JWT for the session in `cookie`, from GET /api/auth/token. */
+export async function mintToken(origin: string, cookie: string): Promise<string> {
   const answer = await fetch(`${origin}/api/auth/token`, { headers: { cookie } });
   const { token } = (await answer.json()) as { token?: unknown };
   if (typeof token !== "string") throw new Error(`bench token request answered ${answer.status}`);
-  return { authorization: `Bearer ${token}`, cookie, idle: [] };
+  return token;
 }
 
 export async function createUsers(origin: string, count: number): Promise<BenchUser[]> {

@@ -5,6 +5,7 @@ import {
   createUsers,
   type LoadSide,
   mergeSide,
+  mintToken,
   startStack,
   stopStack,
 } from "./api-load-bench";
@@ -55,9 +56,7 @@ interface VerifySamples {
 /** One verify.ts iteration: a fresh token for the next user in turn, then the measured call. */
 async function verifyIteration(origin: string, user: BenchUser, into: VerifySamples) {
   try {
-    const minted = await fetch(`${origin}/api/auth/token`, { headers: { cookie: user.cookie } });
-    const { token } = (await minted.json()) as { token?: unknown };
-    if (typeof token !== "string") throw new Error(`token answered ${minted.status}`);
+    const token = await mintToken(origin, user.cookie);
     const started = performance.now();
     const answer = await fetch(`${origin}/api/tasks?limit=1`, {
       headers: { authorization: `Bearer ${token}` },
